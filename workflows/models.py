@@ -1,0 +1,137 @@
+"""Database tables: workspaces, releases, control tasks and the status-change audit trail."""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapper
+from sqlmodel import Field, SQLModel
+
+from control_catalog import Function, Kind, Priority
+from workflows.status import ChangeSource, ControlStatus
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp stored and returned in UTC; naive datetimes are refused, not guessed."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware datetime in UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(cls: type[StrEnum]) -> sa.Enum:
+    """Store a StrEnum as its value in a plain string column (no native DB enum to migrate)."""
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class WorkspaceKind(StrEnum):
+    """Where a workspace's trackers live."""
+
+    LOCAL = "local"
+    GITHUB = "github"
+    JIRA = "jira"
+
+
+class ReleaseState(StrEnum):
+    """Whether a release is still being worked on."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Workspace(SQLModel, table=True):
+    """Where trackers live: a GitHub installation and repo, a Jira site and project, or local."""
+
+    __table_args__ = (sa.UniqueConstraint("kind", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: WorkspaceKind = Field(sa_type=_enum(WorkspaceKind))
+    name: str = Field(max_length=255)
+    external_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Release(SQLModel, table=True):
+    """One model release being tracked, planned from one catalog with one selection."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    slug: str = Field(max_length=255)
+    name: str = Field(max_length=255)
+    version: str = Field(max_length=100)
+    target_date: date | None = None
+    catalog_ref: str = Field(max_length=255)
+    selection: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    state: ReleaseState = Field(default=ReleaseState.OPEN, sa_type=_enum(ReleaseState))
+    created_by: str = Field(max_length=255)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ControlTask(SQLModel, table=True):
+    """One control for one release: the truth that tracker items mirror."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("release_id", "control_id"),
+        sa.Index("ix_controltask_status_due", "status", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
+    key: str = Field(max_length=300, unique=True)
+    control_id: str = Field(max_length=20)
+    position: int
+    title: str = Field(max_length=255)
+    function: Function = Field(sa_type=_enum(Function))
+    category: str = Field(max_length=20)
+    priority: Priority = Field(sa_type=_enum(Priority))
+    kind: Kind = Field(sa_type=_enum(Kind))
+    status: ControlStatus = Field(default=ControlStatus.TODO, sa_type=_enum(ControlStatus))
+    owner: str | None = Field(default=None, max_length=255)
+    due_date: date | None = None
+    justification: str | None = Field(default=None, sa_type=sa.Text)
+    evidence: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    tracker_ref: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StatusChange(SQLModel, table=True):
+    """An immutable audit row: who moved which task from what to what, through which door, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="controltask.id", index=True)
+    from_status: ControlStatus = Field(sa_type=_enum(ControlStatus))
+    to_status: ControlStatus = Field(sa_type=_enum(ControlStatus))
+    actor: str = Field(max_length=255)
+    source: ChangeSource = Field(sa_type=_enum(ChangeSource))
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+@event.listens_for(StatusChange, "before_update")
+def _audit_rows_are_immutable(mapper: Mapper[Any], connection: Any, target: StatusChange) -> None:
+    """The audit trail is append-only: refuse any update through the ORM."""
+    raise ValueError("status changes are an append-only audit trail")
