@@ -1,0 +1,1 @@
+"""The composition root: settings, database, web app and CLI; the only reader of settings."""

@@ -1,0 +1,55 @@
+"""The `controlbot` command line: catalog, release, task, db and serve."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from typer.main import get_command
+
+from bot.cli import catalog, db, release, task
+from bot.cli.errors import run_guarded
+from bot.cli.state import CliState
+
+app = typer.Typer(
+    help="controlbot: the GPAI Profile's risk controls as tracked work per model release.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(release.app, name="release")
+app.add_typer(task.app, name="task")
+app.add_typer(db.app, name="db")
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Read settings once per invocation and share them with the subcommand."""
+    ctx.obj = CliState()
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+) -> None:
+    """Run the web service (health, readiness, and later webhooks and the dashboard)."""
+    import uvicorn
+
+    from bot.main import create_app
+
+    state: CliState = ctx.obj
+    uvicorn.run(create_app(state.settings), host=host, port=port, log_level="info")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: run the CLI and exit with its code, never a traceback."""
+    command = get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    code = run_guarded(
+        lambda: command.main(args=args, prog_name="controlbot", standalone_mode=False)
+    )
+    sys.exit(code)

@@ -1,0 +1,66 @@
+"""The FastAPI app factory: health and readiness now; webhooks, API and dashboard plug in here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import migrate
+from bot.db import make_engine, ping
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the web app around one engine; settings and engine can be injected (tests)."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url.get_secret_value())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="controlbot", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], response_model=None)
+    def readyz() -> dict[str, str] | JSONResponse:
+        """Readiness: the database answers and its schema is at the code's migration head."""
+        return _readiness(engine)
+
+    return app
+
+
+def _readiness(engine: Engine) -> dict[str, str] | JSONResponse:
+    """200 with the schema revision when ready, else 503 with a reason (never the URL)."""
+    try:
+        ping(engine)
+        current = migrate.current_revision(engine)
+    except SQLAlchemyError as exc:
+        log.warning("readiness: database unreachable (%s)", type(exc).__name__)
+        return _unready("database unreachable")
+    head = migrate.head_revision()
+    if current != head:
+        return _unready(
+            f"schema at {current or 'none'}, code needs {head}: run controlbot db upgrade"
+        )
+    return {"status": "ready", "database": "ok", "schema": current or ""}
+
+
+def _unready(reason: str) -> JSONResponse:
+    """A 503 answer with a reason."""
+    return JSONResponse(status_code=503, content={"status": "unavailable", "reason": reason})
