@@ -28,6 +28,7 @@ app.add_typer(db.app, name="db")
 def _root(ctx: typer.Context) -> None:
     """Read settings once per invocation and share them with the subcommand."""
     ctx.obj = CliState()
+    ctx.call_on_close(ctx.obj.close)
 
 
 @app.command("serve")

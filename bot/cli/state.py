@@ -38,6 +38,11 @@ class CliState:
             )
         return self.engine
 
+    def close(self) -> None:
+        """Release the engine's connections, if one was made."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
 
 def now() -> datetime:
     """The wall clock in UTC: read here, at the edge, and passed into the core."""
