@@ -201,3 +201,39 @@ def test_find_release_by_slug_or_unique_name(session: Session) -> None:
 def test_workspace_is_created_once(session: Session) -> None:
     first = _workspace(session)
     assert _workspace(session).id == first.id
+
+
+def test_upgrading_keeps_existing_data_and_downgrade_works(db_url: str) -> None:
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO workspace (kind, name, created_at) VALUES ('local', 'w', :t)"),
+                {"t": NOW},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO release (workspace_id, slug, name, version, catalog_ref,"
+                    " selection, state, created_by, created_at, updated_at)"
+                    " VALUES (1, 'a-1', 'a', '1', 'gpai-profile@1.2', '{}', 'open', 'x', :t, :t)"
+                ),
+                {"t": NOW},
+            )
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            release = find_release(session=session, ref="a-1")
+            workspace = session.get(Workspace, release.workspace_id)
+            assert release.config == {} and release.problems == []
+            assert workspace is not None and workspace.state.value == "active"
+        migrate.upgrade(engine, "head")
+        from alembic import command
+
+        command.downgrade(migrate.alembic_config(engine), "base")
+        assert migrate.current_revision(engine) is None
+    finally:
+        engine.dispose()

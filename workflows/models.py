@@ -52,6 +52,14 @@ class WorkspaceKind(StrEnum):
     JIRA = "jira"
 
 
+class WorkspaceState(StrEnum):
+    """Whether controlbot may act in a workspace (an installation can be suspended or removed)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REMOVED = "removed"
+
+
 class ReleaseState(StrEnum):
     """Whether a release is still being worked on."""
 
@@ -67,8 +75,10 @@ class Workspace(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: WorkspaceKind = Field(sa_type=_enum(WorkspaceKind))
     name: str = Field(max_length=255)
-    external_id: str | None = Field(default=None, max_length=255)
+    external_id: str | None = Field(default=None, max_length=255, index=True)
+    state: WorkspaceState = Field(default=WorkspaceState.ACTIVE, sa_type=_enum(WorkspaceState))
     created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Release(SQLModel, table=True):
@@ -86,6 +96,9 @@ class Release(SQLModel, table=True):
     selection: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     state: ReleaseState = Field(default=ReleaseState.OPEN, sa_type=_enum(ReleaseState))
     created_by: str = Field(max_length=255)
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    problems: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    gate_sha: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -113,7 +126,6 @@ class ControlTask(SQLModel, table=True):
     due_date: date | None = None
     justification: str | None = Field(default=None, sa_type=sa.Text)
     evidence: list[str] = Field(default_factory=list, sa_type=sa.JSON)
-    tracker_ref: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -135,3 +147,88 @@ class StatusChange(SQLModel, table=True):
 def _audit_rows_are_immutable(mapper: Mapper[Any], connection: Any, target: StatusChange) -> None:
     """The audit trail is append-only: refuse any update through the ORM."""
     raise ValueError("status changes are an append-only audit trail")
+
+
+class ItemKind(StrEnum):
+    """What a tracker item stands for."""
+
+    PARENT = "parent"
+    CONTROL = "control"
+
+
+class TrackerItem(SQLModel, table=True):
+    """A tracker item that mirrors a release (parent) or a task: the write intent, then its ref.
+
+    The row is committed with `attempts` raised *before* each create call, so after a crash or
+    an ambiguous failure the next run knows to search for the key before creating again.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("tracker", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    release_id: int = Field(foreign_key="release.id", index=True)
+    task_id: int | None = Field(default=None, foreign_key="controltask.id", index=True)
+    tracker: str = Field(max_length=20)
+    kind: ItemKind = Field(sa_type=_enum(ItemKind))
+    key: str = Field(max_length=300)
+    external_id: str | None = Field(default=None, max_length=300)
+    internal_id: str | None = Field(default=None, max_length=100)
+    url: str | None = Field(default=None, max_length=500)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    remote_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DeliveryOutcome(StrEnum):
+    """What became of a received webhook."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    IGNORED = "ignored"
+    FAILED = "failed"
+
+
+class Delivery(SQLModel, table=True):
+    """One received webhook, stored once by its delivery id (redeliveries are duplicates)."""
+
+    __table_args__ = (sa.UniqueConstraint("source", "delivery_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=20)
+    delivery_id: str = Field(max_length=200)
+    event: str = Field(max_length=100)
+    action: str | None = Field(default=None, max_length=100)
+    outcome: DeliveryOutcome = Field(
+        default=DeliveryOutcome.RECEIVED, sa_type=_enum(DeliveryOutcome)
+    )
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class OutboxState(StrEnum):
+    """Where an outbound tracker write stands."""
+
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class OutboxItem(SQLModel, table=True):
+    """A tracker write to do off the request path; `key` dedupes, retries back off."""
+
+    __table_args__ = (sa.Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    kind: str = Field(max_length=50)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    state: OutboxState = Field(default=OutboxState.PENDING, sa_type=_enum(OutboxState))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

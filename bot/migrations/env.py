@@ -12,14 +12,22 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     """Run migrations on a connection from the engine the caller passed in."""
     engine = config.attributes["engine"]
-    with engine.begin() as connection:
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # NOTE: batch mode rebuilds tables; with foreign keys on, dropping a parent fails.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
         )
-        context.run_migrations()
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 run_migrations_online()
