@@ -227,6 +227,7 @@ class OutboxItem(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     state: OutboxState = Field(default=OutboxState.PENDING, sa_type=_enum(OutboxState))
     attempts: int = 0
+    version: int = 1
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=sa.Text)

@@ -1,0 +1,122 @@
+"""Webhook delivery dedupe and the outbox queue on a real database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tests.conftest import NOW
+from workflows.deliveries import claim_delivery, finish_delivery
+from workflows.models import DeliveryOutcome, OutboxItem, OutboxState, WorkspaceKind
+from workflows.outbox import backoff, claim_due, complete, enqueue, fail, pending_count
+from workflows.releases import ensure_workspace
+
+
+@pytest.fixture
+def workspace_id(session: Session) -> int:
+    workspace = ensure_workspace(session=session, kind=WorkspaceKind.LOCAL, name="w", now=NOW)
+    assert workspace.id is not None
+    return workspace.id
+
+
+def _claim(session: Session, delivery_id: str = "d-1") -> object:
+    found = claim_delivery(
+        session=session,
+        source="github",
+        delivery_id=delivery_id,
+        event="issues",
+        action="closed",
+        now=NOW,
+    )
+    session.commit()
+    return found
+
+
+def test_a_delivery_is_stored_once(session: Session) -> None:
+    first = _claim(session)
+    assert first is not None
+    finish_delivery(session=session, delivery=first, outcome=DeliveryOutcome.PROCESSED, detail=None)  # type: ignore[arg-type]
+    session.commit()
+    assert _claim(session) is None
+    assert _claim(session, "d-2") is not None
+
+
+def test_a_failed_delivery_can_be_redelivered(session: Session) -> None:
+    first = _claim(session)
+    finish_delivery(session=session, delivery=first, outcome=DeliveryOutcome.FAILED, detail="boom")  # type: ignore[arg-type]
+    session.commit()
+    assert _claim(session) is not None
+
+
+def test_enqueue_coalesces_by_key_and_rearms_done_jobs(session: Session, workspace_id: int) -> None:
+    enqueue(
+        session=session, workspace_id=workspace_id, kind="checklist", key="checklist:1", now=NOW
+    )
+    enqueue(
+        session=session, workspace_id=workspace_id, kind="checklist", key="checklist:1", now=NOW
+    )
+    session.commit()
+    assert pending_count(session=session) == 1
+    (job,) = claim_due(session=session, now=NOW)
+    assert complete(session=session, item=job, now=NOW)
+    assert pending_count(session=session) == 0
+    enqueue(
+        session=session, workspace_id=workspace_id, kind="checklist", key="checklist:1", now=NOW
+    )
+    session.commit()
+    assert pending_count(session=session) == 1
+
+
+def test_a_job_rearmed_while_running_runs_again(session: Session, workspace_id: int) -> None:
+    enqueue(session=session, workspace_id=workspace_id, kind="state", key="state:7", now=NOW)
+    session.commit()
+    (job,) = claim_due(session=session, now=NOW)
+    first_version = job.version
+    assert claim_due(session=session, now=NOW) == []  # leased
+    enqueue(session=session, workspace_id=workspace_id, kind="state", key="state:7", now=NOW)
+    session.commit()
+    assert not complete(session=session, item=job, now=NOW)
+    (again,) = claim_due(session=session, now=NOW)
+    assert again.version == first_version + 1
+    assert complete(session=session, item=again, now=NOW)
+
+
+def test_failures_back_off_then_die(session: Session, workspace_id: int) -> None:
+    enqueue(session=session, workspace_id=workspace_id, kind="state", key="state:8", now=NOW)
+    session.commit()
+    (job,) = claim_due(session=session, now=NOW)
+    assert fail(session=session, item=job, error="502", now=NOW) is OutboxState.PENDING
+    assert claim_due(session=session, now=NOW + timedelta(seconds=4)) == []
+    (job,) = claim_due(session=session, now=NOW + timedelta(seconds=5))
+    assert (
+        fail(session=session, item=job, error="429", now=NOW, retry_after=30) is OutboxState.PENDING
+    )
+    assert claim_due(session=session, now=NOW + timedelta(seconds=29)) == []
+    (job,) = claim_due(session=session, now=NOW + timedelta(seconds=30))
+    assert fail(session=session, item=job, error="403", now=NOW, permanent=True) is OutboxState.DEAD
+    session.expire_all()
+    stored = session.get(OutboxItem, job.id)
+    assert stored is not None and stored.attempts == 3 and stored.last_error == "403"
+
+
+def test_backoff_doubles_and_caps() -> None:
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [5, 10, 20]
+    assert backoff(30) == timedelta(hours=1)
+
+
+def test_two_workers_never_claim_the_same_job(engine: Engine, workspace_id: int) -> None:
+    with Session(engine, expire_on_commit=False) as setup:
+        for n in range(10):
+            enqueue(
+                session=setup, workspace_id=workspace_id, kind="state", key=f"state:{n}", now=NOW
+            )
+        setup.commit()
+    first, second = Session(engine, expire_on_commit=False), Session(engine, expire_on_commit=False)
+    with first, second:
+        a = claim_due(session=first, now=NOW, limit=6)
+        b = claim_due(session=second, now=NOW, limit=6)
+    assert len(a) == 6 and len(b) == 4
+    assert not {j.id for j in a} & {j.id for j in b}
