@@ -24,7 +24,10 @@ def test_githubs_official_test_vector() -> None:
         ("", "missing signature"),
         ("sha1=757107ea0eb2509fc211221cce984b8a37570b6d", "sha256=<hex>"),
         ("sha256=" + "0" * 64, "does not match"),
-        ("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1", "does not match"),
+        (
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1",
+            "does not match",
+        ),
     ],
 )
 def test_bad_signatures_are_refused(header: str | None, reason: str) -> None:

@@ -117,6 +117,7 @@ class ControlTask(SQLModel, table=True):
     control_id: str = Field(max_length=20)
     position: int
     title: str = Field(max_length=255)
+    guidance: str = Field(default="", sa_type=sa.Text)
     function: Function = Field(sa_type=_enum(Function))
     category: str = Field(max_length=20)
     priority: Priority = Field(sa_type=_enum(Priority))

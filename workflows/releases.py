@@ -93,6 +93,7 @@ def _tasks(release: Release, plan: list[PlannedTask], now: datetime) -> list[Con
             control_id=p.control.id,
             position=p.position,
             title=p.control.title,
+            guidance=p.control.guidance,
             function=p.control.function,
             category=p.control.category,
             priority=p.control.priority,

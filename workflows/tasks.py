@@ -34,7 +34,7 @@ def set_status(
     now: datetime,
     note: str | None = None,
 ) -> StatusChange | None:
-    """Move a task if the table allows it and write the audit row; a repeat changes nothing."""
+    """Move a task if the table allows it and add the audit row (caller commits); repeat = None."""
     move = plan_move(ControlStatus(task.status), status, note=note)
     if move is None:
         return None
@@ -52,8 +52,7 @@ def set_status(
     task.justification = move.note if move.to_status in NEEDS_JUSTIFICATION else None
     task.updated_at = now
     session.add_all([task, change])
-    session.commit()
-    session.refresh(change)
+    session.flush()
     return change
 
 

@@ -46,6 +46,7 @@ def set_(
             now=now(),
             note=note,
         )
+        session.commit()
     if change is None:
         print(f"{found.slug} {task.control_id} is already {status.value}: nothing changed")
     else:

@@ -114,6 +114,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("controltask", schema=None) as batch_op:
         batch_op.drop_column("tracker_ref")
+        batch_op.add_column(sa.Column("guidance", sa.Text(), nullable=False, server_default=""))
 
     with op.batch_alter_table("release", schema=None) as batch_op:
         batch_op.add_column(
@@ -157,6 +158,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("controltask", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tracker_ref", sa.VARCHAR(length=500), nullable=True))
+        batch_op.drop_column("guidance")
 
     with op.batch_alter_table("trackeritem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_trackeritem_task_id"))

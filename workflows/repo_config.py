@@ -1,0 +1,137 @@
+"""Repository config (`.github/controlbot.yml`): parse, validate, and keep what is valid (pure).
+
+A bad key is reported (file, key, reason) and replaced by its default, so one typo never stops
+a release from opening; the problems are shown on the tracker and the gate.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from control_catalog import Function, Kind, Priority
+from workflows.planning import DEFAULT_DUE_OFFSETS, Selection
+
+CONFIG_PATH = ".github/controlbot.yml"
+
+
+class Granularity(StrEnum):
+    """Which controls get their own issue besides their checklist line."""
+
+    CHECKLIST = "checklist"  # none: the parent's checklist only
+    HIGH = "high"  # high-priority controls (the default)
+    CONTROL = "control"  # every control
+
+
+class GateRequirement(StrEnum):
+    """Which controls must be closed for the release gate to pass."""
+
+    ALL = "all"
+    HIGH = "high"
+
+
+class SelectionConfig(BaseModel):
+    """Which controls a release takes (same meaning as the CLI's options)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: Priority | None = None
+    functions: list[Function] = Field(default_factory=list)
+    kinds: list[Kind] = Field(default_factory=list)
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+    def to_selection(self) -> Selection:
+        """The planner's Selection."""
+        return Selection(
+            priority=self.priority,
+            functions=frozenset(self.functions),
+            kinds=frozenset(self.kinds),
+            include=frozenset(self.include),
+            exclude=frozenset(self.exclude),
+        )
+
+
+class GateConfig(BaseModel):
+    """The release gate's rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    required: GateRequirement = GateRequirement.ALL
+    release_branch: str | None = None
+
+
+class RepoConfig(BaseModel):
+    """Everything `.github/controlbot.yml` can set, with the defaults a new install gets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    catalog: str = "gpai-profile@1.2"
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    granularity: Granularity = Granularity.HIGH
+    labels: list[str] = Field(default_factory=list)
+    assignees: dict[Function, list[str]] = Field(default_factory=dict)
+    due_offsets: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_DUE_OFFSETS))
+    open_on_release: bool = False
+    include_prereleases: bool = False
+    gate: GateConfig = Field(default_factory=GateConfig)
+
+    @field_validator("due_offsets")
+    @classmethod
+    def _offsets_are_sane(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, days in value.items():
+            if not -365 <= days <= 365:
+                raise ValueError(f"{key}: {days} days is outside -365..365")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_fit(cls, value: list[str]) -> list[str]:
+        for label in value:
+            if not label.strip() or len(label) > 50:
+                raise ValueError(f"label {label!r} must be 1-50 characters")
+        return value
+
+
+def parse_repo_config(
+    text: str | None, *, source: str = CONFIG_PATH
+) -> tuple[RepoConfig, list[str]]:
+    """The config to use and the problems found; no file means the defaults and no problems."""
+    if text is None or not text.strip():
+        return RepoConfig(), []
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        return RepoConfig(), [f"{source}:{where} not valid YAML; using the defaults"]
+    if not isinstance(data, dict):
+        return RepoConfig(), [f"{source}: expected a mapping of settings; using the defaults"]
+    return _validate_keeping_good_keys(data, source)
+
+
+def _validate_keeping_good_keys(data: dict[str, Any], source: str) -> tuple[RepoConfig, list[str]]:
+    """Validate; drop each top-level key that fails (reporting why) and validate again."""
+    problems: list[str] = []
+    remaining = dict(data)
+    while True:
+        try:
+            return RepoConfig.model_validate(remaining), problems
+        except ValidationError as exc:
+            bad = _failing_keys(exc)
+            for error in exc.errors(include_url=False):
+                path = ".".join(str(p) for p in error["loc"])
+                message = error["msg"].removeprefix("Value error, ")
+                problems.append(f"{source}: {path}: {message}; using the default")
+            if not bad:
+                return RepoConfig(), problems
+            for key in bad:
+                remaining.pop(key, None)
+
+
+def _failing_keys(exc: ValidationError) -> set[str]:
+    """The top-level keys named by a validation error."""
+    return {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
