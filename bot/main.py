@@ -1,4 +1,4 @@
-"""The FastAPI app factory: health and readiness now; webhooks, API and dashboard plug in here."""
+"""The FastAPI app factory: health, readiness and webhooks; the API and dashboard plug in here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import migrate
+from bot import migrate, webhooks
 from bot.db import make_engine, ping
 from bot.settings import Settings, get_settings
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(title="controlbot", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    app.include_router(webhooks.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

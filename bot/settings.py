@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,29 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
     catalog: str = Field(default="gpai-profile@1.2", description="bundled ref or a file path")
     log_level: str = "INFO"
+    public_url: str = "http://127.0.0.1:8000"
+    max_webhook_bytes: int = 25 * 1024 * 1024
+    worker_interval: float = Field(default=2.0, description="seconds between outbox drains")
+
+    github_app_id: int | None = None
+    github_app_slug: str = "controlbot"
+    github_private_key: SecretStr | None = None
+    github_private_key_path: Path | None = None
+    github_webhook_secret: SecretStr | None = None
+    github_client_id: str | None = None
+    github_client_secret: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    github_write_interval: float = Field(default=1.0, description="seconds between writes")
+    github_hourly_write_budget: int = 400
+    github_credentials_file: Path = Path("controlbot-github-app.json")
+
+    def github_private_key_pem(self) -> str | None:
+        """The App's private key: the PEM text, or the file it names; None when unset."""
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value()
+        if self.github_private_key_path is not None:
+            return self.github_private_key_path.read_text(encoding="utf-8")
+        return None
 
     def database_url_safe(self) -> str:
         """The database URL with any password masked, for messages and logs."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from integrations.tracker import ItemRef
 
@@ -31,6 +31,7 @@ class GateReport:
     external_id: str
 
 
+@runtime_checkable
 class ChecklistHost(Protocol):
     """Trackers whose parent item carries an editable checklist section."""
 
@@ -39,6 +40,7 @@ class ChecklistHost(Protocol):
         ...
 
 
+@runtime_checkable
 class ChildLinker(Protocol):
     """Trackers that can nest items (GitHub sub-issues)."""
 
@@ -47,6 +49,7 @@ class ChildLinker(Protocol):
         ...
 
 
+@runtime_checkable
 class RepositorySetup(Protocol):
     """Trackers that need labels and a milestone before items are created."""
 
@@ -59,6 +62,7 @@ class RepositorySetup(Protocol):
         ...
 
 
+@runtime_checkable
 class GateHost(Protocol):
     """Trackers that can show a release gate (GitHub check runs)."""
 
@@ -71,6 +75,7 @@ class GateHost(Protocol):
         ...
 
 
+@runtime_checkable
 class RepositoryAccess(Protocol):
     """What the bot needs to read from a repository to act on comments and config."""
 

@@ -175,6 +175,7 @@ class TrackerItem(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=300)
     internal_id: str | None = Field(default=None, max_length=100)
     url: str | None = Field(default=None, max_length=500)
+    parent_ref: str | None = Field(default=None, max_length=300)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     remote_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -92,6 +92,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=300), nullable=True),
         sa.Column("internal_id", sa.String(length=100), nullable=True),
         sa.Column("url", sa.String(length=500), nullable=True),
+        sa.Column("parent_ref", sa.String(length=300), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("remote_updated_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,68 @@
+"""`check_run`, `release` and `sub_issues` events: the gate, opening on release, link changes."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.handlers.context import GitHubContext
+from bot.intake import Handled, IgnoredEvent
+from bot.routing import Router
+from integrations.github.events import CheckRunEvent, ReleaseEvent, SubIssuesEvent
+from workflows.mirror import GATE
+from workflows.models import Release
+from workflows.opening import StartRequest, request_start
+from workflows.outbox import enqueue
+
+router = Router()
+
+
+@router.register("check_run", "rerequested")
+@router.register("check_run", "requested_action")
+def rerun(ctx: GitHubContext, event: CheckRunEvent) -> Handled:
+    """ "Re-run" on the gate re-evaluates it."""
+    workspace = ctx.workspace(event.repo.full_name, event.installation_id)
+    release = ctx.session.exec(
+        select(Release).where(
+            Release.workspace_id == workspace.id, Release.gate_sha == event.head_sha
+        )
+    ).first()
+    if release is None or workspace.id is None:
+        raise IgnoredEvent(f"no release gate on {event.head_sha}")
+    enqueue(
+        session=ctx.session,
+        workspace_id=workspace.id,
+        kind=GATE,
+        key=f"gate:{release.id}",
+        now=ctx.now,
+        payload={"release_id": release.id},
+    )
+    ctx.session.commit()
+    return Handled(True, f"gate of {release.slug} queued")
+
+
+@router.register("release", "published")
+def published(ctx: GitHubContext, event: ReleaseEvent) -> Handled:
+    """A published GitHub release opens a model release when the repository's config asks."""
+    ctx.ignore_self(event.sender)
+    if event.draft:
+        raise IgnoredEvent("draft release")
+    workspace = ctx.workspace(event.repo.full_name, event.installation_id)
+    name = event.repo.full_name.split("/", 1)[1]
+    version = event.tag_name.removeprefix("v")
+    request = StartRequest(
+        name=name,
+        version=version,
+        actor=event.sender.login,
+        gate_ref=event.tag_name,
+        only_if_configured=True,
+        prerelease=event.prerelease,
+    )
+    slug = request_start(session=ctx.session, workspace=workspace, request=request, now=ctx.now)
+    ctx.session.commit()
+    return Handled(True, f"{slug} will open if .github/controlbot.yml sets open_on_release")
+
+
+@router.register("sub_issues")
+def sub_issues(ctx: GitHubContext, event: SubIssuesEvent) -> Handled:
+    """People may re-arrange sub-issues; the checklist stays the record."""
+    raise IgnoredEvent(f"sub_issues.{event.action}: links are informational")

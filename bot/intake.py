@@ -1,0 +1,145 @@
+"""Webhook intake shared by GitHub and Jira: verify, dedupe, route, record; never a 500.
+
+The request path only touches the database. Tracker writes go to the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.security import SignatureError, verify_signature
+from workflows.deliveries import claim_delivery, finish_delivery
+from workflows.models import DeliveryOutcome
+
+log = logging.getLogger(__name__)
+
+
+class IgnoredEvent(Exception):
+    """The event is valid but there is nothing for controlbot to do; carries the reason."""
+
+
+class BadPayload(Exception):
+    """The payload lacks what the event needs (answered 400)."""
+
+
+@dataclass(frozen=True)
+class Handled:
+    """A handler's answer: processed with a detail, or ignored with a reason."""
+
+    processed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One verified, parsed delivery."""
+
+    source: str
+    delivery_id: str
+    event: str
+    action: str | None
+    payload: dict[str, Any]
+
+
+Process = Callable[[Session, Delivery, datetime], Handled]
+
+
+class BodyTooLarge(Exception):
+    """The body is over the configured limit."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing anything over `limit` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def answer(code: int, /, **content: Any) -> JSONResponse:
+    """A JSON answer with this HTTP status code."""
+    return JSONResponse(status_code=code, content=content)
+
+
+async def verified_payload(
+    request: Request, *, secret: str | None, signature_header: str, limit: int
+) -> dict[str, Any] | JSONResponse:
+    """The verified JSON object of the request, or the error answer to send (401/400/413)."""
+    try:
+        body = await read_body(request, limit)
+    except BodyTooLarge:
+        return answer(413, detail=f"body over {limit} bytes")
+    if not secret:
+        return answer(401, detail="webhook secret not configured: deliveries cannot be verified")
+    try:
+        verify_signature(body, request.headers.get(signature_header), secret)
+    except SignatureError as exc:
+        return answer(401, detail=str(exc))
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return answer(400, detail="malformed JSON")
+    if not isinstance(payload, dict):
+        return answer(400, detail="expected a JSON object")
+    return payload
+
+
+def process(engine: Engine, delivery: Delivery, handler: Process) -> JSONResponse:
+    """Store the delivery once, run its handler, record the outcome, answer fast."""
+    now = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:
+        stored = claim_delivery(
+            session=session,
+            source=delivery.source,
+            delivery_id=delivery.delivery_id,
+            event=delivery.event,
+            action=delivery.action,
+            now=now,
+        )
+        session.commit()
+        if stored is None:
+            return answer(200, status="duplicate", detail="this delivery was already handled")
+        try:
+            handled = handler(session, delivery, now)
+        except IgnoredEvent as exc:
+            handled = Handled(False, str(exc))
+        except BadPayload as exc:
+            session.rollback()
+            finish_delivery(
+                session=session, delivery=stored, outcome=DeliveryOutcome.FAILED, detail=str(exc)
+            )
+            session.commit()
+            return answer(400, detail=f"malformed payload: {exc}")
+        except Exception:  # NOTE: the HTTP edge: log it, keep the delivery for redelivery, no 500
+            log.exception("webhook %s %s failed", delivery.source, delivery.delivery_id)
+            session.rollback()
+            finish_delivery(
+                session=session,
+                delivery=stored,
+                outcome=DeliveryOutcome.FAILED,
+                detail="internal error",
+            )
+            session.commit()
+            return answer(200, status="failed", detail="recorded; redeliver to retry")
+        outcome = DeliveryOutcome.PROCESSED if handled.processed else DeliveryOutcome.IGNORED
+        finish_delivery(session=session, delivery=stored, outcome=outcome, detail=handled.detail)
+        session.commit()
+    if handled.processed:
+        return answer(202, status="processed", detail=handled.detail)
+    return answer(200, status="ignored", detail=f"ignored: {handled.detail}")

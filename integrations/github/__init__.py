@@ -1,0 +1,1 @@
+"""GitHub adapter: pure webhook parsing (`events`), the tracker checklist view (`checklist`)."""

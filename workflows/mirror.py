@@ -1,0 +1,81 @@
+"""After a change in the database, ask for the tracker views to follow (through the outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from workflows.models import ControlTask, Release, TrackerItem, Workspace, WorkspaceKind
+from workflows.outbox import enqueue
+from workflows.status import ChangeSource, ControlStatus
+from workflows.tasks import set_status
+
+ITEM_STATE = "item_state"
+CHECKLIST = "checklist"
+GATE = "gate"
+OPEN_RELEASE = "open_release"
+COMMENT = "comment"
+
+
+def enqueue_views(*, session: Session, release: Release, now: datetime) -> None:
+    """Refresh the release's checklist and gate (coalesced: one job each per release)."""
+    workspace = session.get(Workspace, release.workspace_id)
+    if workspace is None or workspace.kind is WorkspaceKind.LOCAL:
+        return
+    assert workspace.id is not None
+    enqueue(
+        session=session,
+        workspace_id=workspace.id,
+        kind=CHECKLIST,
+        key=f"checklist:{release.id}",
+        now=now,
+        payload={"release_id": release.id},
+    )
+    if release.gate_sha:
+        enqueue(
+            session=session,
+            workspace_id=workspace.id,
+            kind=GATE,
+            key=f"gate:{release.id}",
+            now=now,
+            payload={"release_id": release.id},
+        )
+
+
+def enqueue_task_views(*, session: Session, task: ControlTask, now: datetime) -> None:
+    """Make the task's own items, the checklist and the gate show the task's current status."""
+    release = session.get(Release, task.release_id)
+    assert release is not None
+    items = session.exec(select(TrackerItem).where(TrackerItem.task_id == task.id)).all()
+    for item in items:
+        enqueue(
+            session=session,
+            workspace_id=release.workspace_id,
+            kind=ITEM_STATE,
+            key=f"item_state:{item.id}",
+            now=now,
+            payload={"item_id": item.id},
+        )
+    enqueue_views(session=session, release=release, now=now)
+
+
+def change_status(
+    *,
+    session: Session,
+    task: ControlTask,
+    status: ControlStatus,
+    actor: str,
+    source: ChangeSource,
+    now: datetime,
+    note: str | None = None,
+) -> bool:
+    """Apply a status change with its audit row and the view updates, in one commit."""
+    change = set_status(
+        session=session, task=task, status=status, actor=actor, source=source, now=now, note=note
+    )
+    if change is None:
+        return False
+    enqueue_task_views(session=session, task=task, now=now)
+    session.commit()
+    return True
