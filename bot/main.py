@@ -11,27 +11,39 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import migrate, webhooks
+from bot import api, migrate, webhooks
 from bot.db import make_engine, ping
 from bot.settings import Settings, get_settings
+from bot.trackers import TrackerRegistry
+from bot.worker import OutboxWorker
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """Build the web app around one engine; settings and engine can be injected (tests)."""
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, run_worker: bool = False
+) -> FastAPI:
+    """Build the web app around one engine; `run_worker` also drains the outbox in the process."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url.get_secret_value())
+    registry = TrackerRegistry(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = OutboxWorker(engine, registry.for_workspace, interval=settings.worker_interval)
+        if run_worker:
+            worker.start()
         yield
+        if run_worker:
+            worker.stop()
         engine.dispose()
 
     app = FastAPI(title="controlbot", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.trackers = registry
     app.include_router(webhooks.router)
+    app.include_router(api.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     max_webhook_bytes: int = 25 * 1024 * 1024
     worker_interval: float = Field(default=2.0, description="seconds between outbox drains")
+    api_token: SecretStr | None = None
 
     github_app_id: int | None = None
     github_app_slug: str = "controlbot"

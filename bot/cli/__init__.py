@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from typer.main import get_command
 
-from bot.cli import catalog, db, release, task
+from bot.cli import catalog, db, outbox, release, task
 from bot.cli.errors import run_guarded
 from bot.cli.state import CliState
 
@@ -22,6 +22,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(release.app, name="release")
 app.add_typer(task.app, name="task")
 app.add_typer(db.app, name="db")
+app.add_typer(outbox.app, name="outbox")
 
 
 @app.callback()
@@ -43,7 +44,8 @@ def serve(
     from bot.main import create_app
 
     state: CliState = ctx.obj
-    uvicorn.run(create_app(state.settings), host=host, port=port, log_level="info")
+    app_ = create_app(state.settings, run_worker=True)
+    uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.catalog import CatalogOption, FormatOption
+from bot.cli.opening import open_in_repo
 from bot.cli.render import OutputFormat, completion_bar, console, print_json, table
 from bot.cli.state import CliState, default_actor, now, parse_date
 from bot.db import session_scope
 from control_catalog import Function, Kind, Priority, resolve_catalog
 from workflows.models import ControlTask, Release, WorkspaceKind
+from workflows.opening import StartRequest
 from workflows.planning import PlannedTask, Selection, plan_release, release_slug
 from workflows.progress import is_overdue, summarize
 from workflows.releases import (
@@ -121,9 +123,18 @@ def create(
     exclude: Exclude = None,
     catalog: CatalogOption = None,
     actor: Annotated[str | None, typer.Option(help="Who opens it (audit).")] = None,
+    repo: Annotated[
+        str | None, typer.Option("--repo", help="OWNER/NAME: open it as GitHub issues there.")
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", help="Commit, tag or branch for the release gate.")
+    ] = None,
 ) -> None:
-    """Open a release on the local database with one task per planned control."""
+    """Open a release: on the local database, or as issues in a GitHub repository (--repo)."""
     state: CliState = ctx.obj
+    if repo is not None:
+        _create_in_repo(state, repo, name, version, target_date, priority, actor, ref)
+        return
     loaded = resolve_catalog(catalog or state.settings.catalog)
     selection = _selection(priority, function, kind, include, exclude)
     with session_scope(state.migrated_engine()) as session:
@@ -143,6 +154,31 @@ def create(
         )
         count = len(release_tasks(session=session, release=release))
     print(f"created release {release.slug} with {count} control tasks from {loaded.ref}")
+
+
+def _create_in_repo(
+    state: CliState,
+    repo: str,
+    name: str,
+    version: str,
+    target_date: str | None,
+    priority: Priority | None,
+    actor: str | None,
+    ref: str | None,
+) -> None:
+    """Open the release in GitHub now; selection and catalog come from the repository config."""
+    request = StartRequest(
+        name=name,
+        version=version,
+        actor=actor or default_actor(),
+        target_date=parse_date(target_date, "--target-date"),
+        priority=priority,
+        gate_ref=ref,
+    )
+    release, count = open_in_repo(state, repo, request)
+    print(f"opened release {release.slug} in {repo}: {count} issues")
+    for problem in release.problems:
+        print(f"warning: {problem}")
 
 
 @app.command("list")

@@ -7,7 +7,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from . import routes_app, routes_issues, routes_repos, routes_search, routes_threads
+from . import (
+    routes_app,
+    routes_issues,
+    routes_manifest,
+    routes_repos,
+    routes_search,
+    routes_threads,
+)
 from .fake import FakeGitHub
 from .gate import Gate
 from .http import GitHubError
@@ -30,7 +37,15 @@ def create_fake_github_app(fake: FakeGitHub) -> FastAPI:
         message = "Not Found" if exc.status_code == 404 else str(exc.detail)
         return GitHubError(exc.status_code, message).response()
 
-    for module in (routes_app, routes_threads, routes_issues, routes_repos, routes_search):
+    modules = (
+        routes_app,
+        routes_manifest,
+        routes_threads,
+        routes_issues,
+        routes_repos,
+        routes_search,
+    )
+    for module in modules:
         app.include_router(module.router(fake))
     app.middleware("http")(Gate(fake))
     return app

@@ -13,7 +13,7 @@ from .state import Store, Token
 
 MAX_JWT_LIFETIME = 600
 _JWT_PATHS = re.compile(r"^/app(/|$)|^/(repos/[^/]+/[^/]+|orgs/[^/]+|users/[^/]+)/installation/?$")
-_OPEN_PATHS = re.compile(r"^/rate_limit/?$")
+_OPEN_PATHS = re.compile(r"^/rate_limit/?$|^/app-manifests/[^/]+/conversions/?$")
 _PERMISSIONS = (
     (re.compile(r"^/repos/[^/]+/[^/]+/(issues|labels|milestones)(/|$)"), "issues"),
     (re.compile(r"^/repos/[^/]+/[^/]+/(check-runs|commits/[^/]+/check-runs)(/|$)"), "checks"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 from collections.abc import Mapping
 
@@ -69,6 +70,16 @@ class FakeGitHub(Seeding):
             self.secondary = SecondaryLimit()
             self.faults = Faults()
             self.log: list[RequestRecord] = []
+            self.manifest_codes: dict[str, float] = {}
+            self.webhook_secret: str | None = None
+            self.client_secret: str | None = None
+
+    def new_manifest_code(self, *, lifetime: float = 3600.0) -> str:
+        """A one-time code, as GitHub hands the browser after a manifest form (valid 1 h)."""
+        with self.lock:
+            code = secrets.token_hex(10)
+            self.manifest_codes[code] = self.now() + lifetime
+            return code
 
     # --- behaviour switches --------------------------------------------------------------
 

@@ -38,11 +38,14 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 def _resolve_ref(repo: Repo, ref: str) -> tuple[str, str]:
-    """(branch name for files, commit sha) for a branch, the head sha, or any full sha."""
+    """(branch name for files, commit sha) for a branch, a tag, the head sha, or any full sha."""
     if ref in repo.files:
         return ref, repo.head_sha if ref == repo.default_branch else _fake_sha(repo, ref)
     if ref == repo.head_sha:
         return repo.default_branch, ref
+    if ref in repo.tags:
+        sha = repo.tags[ref]
+        return (repo.default_branch if sha == repo.head_sha else ""), sha
     if _SHA.match(ref):
         return "", ref
     raise GitHubError(422, f"No commit found for SHA: {ref}")

@@ -90,6 +90,13 @@ class Seeding:
             data = content.encode() if isinstance(content, str) else content
             repo.files.setdefault(ref or repo.default_branch, {})[path.strip("/")] = data
 
+    def set_tag(self, full_name: str, tag: str, sha: str | None = None) -> str:
+        """Point a tag at a commit (the default branch's head unless `sha` is given)."""
+        with self.lock:
+            repo = self.repo(full_name)
+            repo.tags[tag] = sha or repo.head_sha
+            return repo.tags[tag]
+
     def set_permission(self, full_name: str, login: str, role: str) -> None:
         """Make `login` a collaborator with a role: admin/maintain/write/triage/read/none."""
         if role not in ROLES:

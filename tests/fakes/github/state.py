@@ -169,6 +169,7 @@ class Repo:
     comments: dict[int, Comment] = field(default_factory=dict)
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     next_number: int = 1
     next_milestone: int = 1
 
