@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import api, migrate, webhooks
+from bot import api, migrate, setup, webhooks
 from bot.db import make_engine, ping
 from bot.settings import Settings, get_settings
 from bot.trackers import TrackerRegistry
@@ -44,6 +44,7 @@ def create_app(
     app.state.trackers = registry
     app.include_router(webhooks.router)
     app.include_router(api.router)
+    app.include_router(setup.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -11,6 +11,7 @@ import time
 
 from github import Github
 
+from bot.credentials import CredentialsError, GitHubAppConfig, github_app_config
 from bot.settings import Settings
 from integrations import Tracker, TrackerAuthError
 from integrations.github.client import app_integration, installation_client, read_only_retry
@@ -38,18 +39,21 @@ class TrackerRegistry:
 
     def installation_for(self, repo: str) -> int:
         """Ask GitHub which installation of the App covers this repository."""
-        app_id, key = self._app_credentials()
+        app = self._app()
         owner, name = repo.split("/", 1)
         with translated():
-            integration = app_integration(app_id, key, base_url=self._settings.github_api_url)
+            integration = app_integration(app.app_id, app.private_key_pem, base_url=app.api_url)
             return int(integration.get_repo_installation(owner, name).id)
 
-    def _app_credentials(self) -> tuple[int, str]:
-        """The App id and private key, or a clear error when the App is not set up."""
-        key = self._settings.github_private_key_pem()
-        if self._settings.github_app_id is None or key is None:
+    def _app(self) -> GitHubAppConfig:
+        """The App's id, key and API URL (env, else the setup's file), or a clear error."""
+        try:
+            config = github_app_config(self._settings)
+        except CredentialsError as exc:
+            raise TrackerAuthError(str(exc)) from None
+        if config is None:
             raise TrackerAuthError("the GitHub App is not configured: run the setup at /setup")
-        return self._settings.github_app_id, key
+        return config
 
     def _github(self, workspace: Workspace) -> GitHubTracker:
         if not workspace.external_id:
@@ -59,16 +63,16 @@ class TrackerRegistry:
             client = self._clients.get(installation) or self._new_client(installation)
             self._clients[installation] = client
             pacer = self._pacers.setdefault(installation, self._new_pacer())
-        login = f"{self._settings.github_app_slug}[bot]"
+        login = f"{self._app().slug}[bot]"
         return GitHubTracker(client, workspace.name, pacer=pacer, app_login=login)
 
     def _new_client(self, installation: int) -> Github:
-        app_id, key = self._app_credentials()
+        app = self._app()
         return installation_client(
-            app_id,
-            key,
+            app.app_id,
+            app.private_key_pem,
             installation,
-            base_url=self._settings.github_api_url,
+            base_url=app.api_url,
             retry=read_only_retry(),
         )
 

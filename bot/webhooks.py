@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from bot.credentials import CredentialsError, github_app_config, webhook_secret
 from bot.handlers import github_router
 from bot.handlers.context import GitHubContext
 from bot.intake import (
@@ -30,10 +31,13 @@ router = APIRouter(tags=["webhooks"])
 async def github_webhook(request: Request) -> JSONResponse:
     """Receive one GitHub delivery (X-Hub-Signature-256, X-GitHub-Event, X-GitHub-Delivery)."""
     settings: Settings = request.app.state.settings
-    secret = settings.github_webhook_secret
+    try:
+        secret = webhook_secret(settings)
+    except CredentialsError as exc:
+        return answer(503, detail=str(exc))
     payload = await verified_payload(
         request,
-        secret=secret.get_secret_value() if secret else None,
+        secret=secret,
         signature_header="X-Hub-Signature-256",
         limit=settings.max_webhook_bytes,
     )
@@ -66,6 +70,8 @@ def _dispatch(session: Session, delivery: Delivery, now: datetime, settings: Set
         raise BadPayload(str(exc)) from None
     if event is None:
         raise IgnoredEvent(f"controlbot does not handle {name}")
-    context = GitHubContext(session, now, settings.github_app_slug, settings.github_app_id)
+    app = github_app_config(settings)
+    slug = app.slug if app else settings.github_app_slug
+    context = GitHubContext(session, now, slug, app.app_id if app else settings.github_app_id)
     result: Handled = handler(context, event)
     return result

@@ -30,13 +30,14 @@ def payload(
     installation_id: int = 1,
     sender: str | None = None,
     sender_type: str = "User",
+    default_branch: str = "main",
     **top: Any,
 ) -> dict[str, Any]:
     """A fixture with its repository, issue number, installation and sender replaced."""
     data = copy.deepcopy(_raw(name))
     if "repository" in data:
         owner, name_ = repo.split("/")
-        data["repository"].update(full_name=repo, name=name_)
+        data["repository"].update(full_name=repo, name=name_, default_branch=default_branch)
         data["repository"]["owner"]["login"] = owner
     if number is not None and "issue" in data:
         data["issue"]["number"] = number

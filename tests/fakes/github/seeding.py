@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 
 from . import ops
-from .state import ROLES, Installation, Issue, Repo, Store, Token
+from .state import ROLES, Comment, Installation, Issue, Repo, Store, Token
 
 
 class Seeding:
@@ -150,6 +150,33 @@ class Seeding:
             if state == "closed":
                 ops.edit_issue(self.store, repo, issue, {"state": "closed"}, user, now)
                 issue.state_reason = state_reason or "completed"
+            return issue
+
+    def seed_comment(self, full_name: str, number: int, body: str, *, author: str) -> Comment:
+        """Store a comment by a person on an issue, without HTTP."""
+        with self.lock:
+            repo, now = self.repo(full_name), self.now()
+            comment = Comment(
+                id=self.store.next_id("comment"),
+                issue_number=number,
+                body=body,
+                user=self.store.user(author),
+                created_at=now,
+                updated_at=now,
+            )
+            repo.comments[comment.id] = comment
+            return comment
+
+    def user_edit_issue(
+        self, full_name: str, number: int, *, author: str, **fields: object
+    ) -> Issue:
+        """Change an issue as a person would in the web UI (state, state_reason, body...)."""
+        with self.lock:
+            repo = self.repo(full_name)
+            issue = repo.issues[number]
+            ops.edit_issue(
+                self.store, repo, issue, dict(fields), self.store.user(author), self.now()
+            )
             return issue
 
     def repo(self, full_name: str) -> Repo:

@@ -1,0 +1,246 @@
+"""End to end over real HTTP: install, start by comment, close, tick, the gate turns green.
+
+The app receives GitHub's real payload shapes, signed; the worker writes to the fake GitHub
+through PyGithub with a real App JWT and installation token.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.main import create_app
+from bot.settings import Settings
+from integrations.github.checklist import parse_ticks
+from tests.fakes.github import FakeGitHub, create_fake_github_app
+from tests.fakes.serving import serve_in_thread
+from tests.github_payloads import payload, post
+from workflows.jobs import drain
+from workflows.models import ControlTask, OutboxItem, Release, TrackerItem
+from workflows.status import ControlStatus
+
+SECRET = "e2e-secret"
+INSTALLATION = 5150
+REPO = "octo/atlas"
+CONFIG = "granularity: high\nlabels: [ai-risk]\n"
+
+
+@pytest.fixture(scope="module")
+def fake() -> FakeGitHub:
+    return FakeGitHub()
+
+
+@pytest.fixture(scope="module")
+def base(fake: FakeGitHub) -> Iterator[str]:
+    with serve_in_thread(create_fake_github_app(fake)) as url:
+        yield url
+
+
+@dataclass
+class World:
+    """The app, its database, and the fake GitHub it talks to."""
+
+    client: TestClient
+    engine: Engine
+    fake: FakeGitHub
+    app: Any
+
+    def work(self) -> None:
+        """Run the outbox until it is empty, as the background worker would."""
+        for _ in range(10):
+            stats = drain(
+                engine=self.engine,
+                tracker_for=self.app.state.trackers.for_workspace,
+                clock=lambda: datetime.now(UTC),
+            )
+            assert stats.dead == 0, self.dead_jobs()
+            if stats.done == 0 and stats.retried == 0:
+                return
+        raise AssertionError("the outbox did not settle")
+
+    def dead_jobs(self) -> list[str]:
+        with Session(self.engine) as session:
+            return [
+                f"{j.key}: {j.last_error}"
+                for j in session.exec(select(OutboxItem)).all()
+                if j.state.value == "dead"
+            ]
+
+    def deliver(self, event: str, body: dict[str, Any]) -> Any:
+        answer = post(self.client, event, body, secret=SECRET)
+        assert answer.status_code in (200, 202), answer.text
+        return answer
+
+    def issues(self) -> dict[int, Any]:
+        return dict(self.fake.repo(REPO).issues)
+
+    def comment(self, number: int, text: str, author: str = "ana") -> None:
+        """A person comments; GitHub sends issue_comment.created."""
+        stored = self.fake.seed_comment(REPO, number, text, author=author)
+        body = payload(
+            "issue_comment/created.with-installation.payload.json",
+            repo=REPO,
+            number=number,
+            installation_id=INSTALLATION,
+            sender=author,
+        )
+        body["comment"]["id"], body["comment"]["body"] = stored.id, text
+        self.deliver("issue_comment", body)
+
+
+@pytest.fixture
+def world(engine: Engine, fake: FakeGitHub, base: str) -> Iterator[World]:
+    fake.reset()
+    fake.add_installation(INSTALLATION, "octo")
+    fake.add_repo(REPO, installation_id=INSTALLATION, files={".github/controlbot.yml": CONFIG})
+    fake.set_permission(REPO, "ana", "write")
+    fake.set_permission(REPO, "mallory", "read")
+    settings = Settings(
+        github_webhook_secret=SecretStr(SECRET),
+        github_app_id=fake.app_id,
+        github_app_slug=fake.slug,
+        github_private_key=SecretStr(fake.private_key_pem),
+        github_api_url=base,
+        github_write_interval=0.0,
+    )
+    app = create_app(settings, engine=engine)
+    with TestClient(app) as client:
+        yield World(client, engine, fake, app)
+
+
+def _install(world: World) -> None:
+    body = payload("installation/created.payload.json", installation_id=INSTALLATION)
+    body["repositories"] = [
+        {"id": 1, "node_id": "R_1", "name": "atlas", "full_name": REPO, "private": True}
+    ]
+    world.deliver("installation", body)
+
+
+def _issue_event(world: World, action: str, number: int, **top: Any) -> None:
+    """A person changed an issue; GitHub sends issues.<action> with the issue as it is now."""
+    stored = world.issues()[number]
+    body = payload(
+        f"issues/{'closed.completed.json' if action == 'closed' else action + '.payload.json'}",
+        repo=REPO,
+        number=number,
+        installation_id=INSTALLATION,
+        sender="ana",
+    )
+    body["issue"].update(
+        state=stored.state,
+        state_reason=stored.state_reason,
+        body=stored.body,
+        updated_at=datetime.fromtimestamp(stored.updated_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    body.update(top)
+    world.deliver("issues", body)
+
+
+def _tasks(world: World) -> dict[str, ControlStatus]:
+    with Session(world.engine) as session:
+        return {t.control_id: t.status for t in session.exec(select(ControlTask)).all()}
+
+
+def _number(world: World, control_id: str) -> int:
+    with Session(world.engine) as session:
+        task = session.exec(select(ControlTask).where(ControlTask.control_id == control_id)).one()
+        item = session.exec(select(TrackerItem).where(TrackerItem.task_id == task.id)).one()
+        return int((item.external_id or "").rsplit("#", 1)[1])
+
+
+def test_a_release_from_comment_to_green_gate(world: World) -> None:
+    _install(world)
+    planning = world.fake.seed_issue(REPO, "Plan the Atlas 2.0 release", author="ana")
+    world.comment(
+        planning.number, "/controls start Atlas 2.0 --priority high --target-date 2026-12-15"
+    )
+    world.work()
+
+    # The release is open: a parent tracker plus one issue per (high-priority) control.
+    statuses = _tasks(world)
+    assert len(statuses) == 12 and set(statuses.values()) == {ControlStatus.TODO}
+    issues = world.issues()
+    parent = next(i for i in issues.values() if i.title == "Profile controls: Atlas 2.0")
+    children = [i for i in issues.values() if i.parent_id == parent.id]
+    assert len(children) == 12 == len(parent.sub_issue_ids)
+    assert all("ai-risk" in i.labels for i in children)
+    assert len(parse_ticks(parent.body)) == 12
+    replies = [
+        c.body for c in world.fake.repo(REPO).comments.values() if c.issue_number == planning.number
+    ]
+    assert any("Opening **atlas-2.0**" in r or "Starting release" in r for r in replies)
+    (gate,) = world.fake.repo(REPO).check_runs.values()
+    assert gate.name == "Profile controls" and gate.conclusion == "action_required"
+
+    # Someone closes one control's issue in GitHub.
+    first = _number(world, "MP-1.1")
+    world.fake.user_edit_issue(REPO, first, author="ana", state="closed", state_reason="completed")
+    _issue_event(world, "closed", first)
+    # Someone ticks another control's box in the parent tracker.
+    old = world.issues()[parent.number].body
+    new = old.replace("- [ ] MS-1.1", "- [x] MS-1.1", 1)
+    world.fake.user_edit_issue(REPO, parent.number, author="ana", body=new)
+    _issue_event(world, "edited", parent.number, changes={"body": {"from": old}})
+    world.work()
+
+    statuses = _tasks(world)
+    assert statuses["MP-1.1"] is ControlStatus.DONE and statuses["MS-1.1"] is ControlStatus.DONE
+    issues = world.issues()
+    assert issues[_number(world, "MS-1.1")].state == "closed"  # the child followed the tick
+    ticks = parse_ticks(issues[parent.number].body)
+    assert sum(ticks.values()) == 2  # the checklist followed the close
+
+    # A reader may not run commands; a writer closes the rest with commands.
+    world.comment(_number(world, "GV-4.2"), "/controls done", author="mallory")
+    world.work()
+    assert _tasks(world)["GV-4.2"] is ControlStatus.TODO
+    for control_id, status in _tasks(world).items():
+        if status is ControlStatus.TODO:
+            world.comment(_number(world, control_id), "/controls done")
+    world.work()
+
+    assert set(_tasks(world).values()) == {ControlStatus.DONE}
+    issues = world.issues()
+    assert all(i.state == "closed" for i in issues.values() if i.parent_id == parent.id)
+    assert all(parse_ticks(issues[parent.number].body).values())
+    (gate,) = world.fake.repo(REPO).check_runs.values()
+    assert gate.conclusion == "success"
+    with Session(world.engine) as session:
+        release = session.exec(select(Release)).one()
+        assert release.gate_sha == world.fake.repo(REPO).head_sha
+    refusals = [
+        c.body
+        for c in world.fake.repo(REPO).comments.values()
+        if "only people with write access" in c.body
+    ]
+    assert len(refusals) == 1
+
+
+def test_a_redelivered_close_changes_nothing_twice(world: World) -> None:
+    _install(world)
+    planning = world.fake.seed_issue(REPO, "Plan", author="ana")
+    world.comment(planning.number, "/controls start Atlas 2.0 --priority high")
+    world.work()
+    number = _number(world, "MG-2.4")
+    world.fake.user_edit_issue(REPO, number, author="ana", state="closed", state_reason="completed")
+    body = payload(
+        "issues/closed.completed.json",
+        repo=REPO,
+        number=number,
+        installation_id=INSTALLATION,
+        sender="ana",
+    )
+    first = post(world.client, "issues", body, secret=SECRET, delivery_id="same")
+    second = post(world.client, "issues", copy.deepcopy(body), secret=SECRET, delivery_id="same")
+    assert (first.status_code, second.json()["status"]) == (202, "duplicate")
+    world.work()
+    assert _tasks(world)["MG-2.4"] is ControlStatus.DONE
