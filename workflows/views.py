@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from integrations.github.checklist import ChecklistLine, render_section
-
 from integrations.capabilities import LabelSpec
+from integrations.github.checklist import ChecklistLine, render_section
 from workflows.models import ControlTask, Release, TrackerItem
 from workflows.progress import Progress
 from workflows.status import ControlStatus
