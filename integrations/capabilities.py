@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, runtime_checkable
 
-from integrations.tracker import ItemRef
+from integrations.tracker import EnsureResult, ItemRef, ItemSpec
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,15 @@ class GateReport:
     title: str
     summary: str
     external_id: str
+
+
+@runtime_checkable
+class ParentMaker(Protocol):
+    """Trackers whose release parent is a special item (a Jira epic), not a plain item."""
+
+    def ensure_parent(self, spec: ItemSpec, *, maybe_exist: bool) -> EnsureResult:
+        """Find or create the release's parent item (idempotent on `spec.key`)."""
+        ...
 
 
 @runtime_checkable

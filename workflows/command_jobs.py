@@ -63,7 +63,7 @@ def _run(session: Session, job: OutboxItem, data: dict[str, Any], now: datetime)
     name = data["name"]
     if name == "start":
         return _start(session, job, data, now)
-    task, release = _target(session, data)
+    task, release = _target(session, data, tracker_name=str(data.get("tracker", "github")))
     author = str(data["author"])
     if name in STATUS_FOR:
         changed = change_status(
@@ -112,9 +112,11 @@ def _start(session: Session, job: OutboxItem, data: dict[str, Any], now: datetim
     return f"Starting release **{slug}**: the issues will appear shortly."
 
 
-def _target(session: Session, data: dict[str, Any]) -> tuple[ControlTask, Release]:
+def _target(
+    session: Session, data: dict[str, Any], *, tracker_name: str
+) -> tuple[ControlTask, Release]:
     """The task a command is about: the commented issue's control, or the id named on a tracker."""
-    item = find_item(session=session, tracker="github", external_id=str(data["external_id"]))
+    item = find_item(session=session, tracker=tracker_name, external_id=str(data["external_id"]))
     if item is None:
         raise CommandRefused(
             "this issue is not tracked by controlbot; "

@@ -77,6 +77,7 @@ class Workspace(SQLModel, table=True):
     name: str = Field(max_length=255)
     external_id: str | None = Field(default=None, max_length=255, index=True)
     state: WorkspaceState = Field(default=WorkspaceState.ACTIVE, sa_type=_enum(WorkspaceState))
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

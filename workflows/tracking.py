@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from control_catalog import Priority
 from integrations import EnsureResult, ItemRef, ItemSpec, Tracker
-from integrations.capabilities import ChecklistHost, ChildLinker, RepositorySetup
+from integrations.capabilities import ChecklistHost, ChildLinker, ParentMaker, RepositorySetup
 from workflows import views
 from workflows.models import ControlTask, ItemKind, Release, TrackerItem
 from workflows.progress import summarize
@@ -243,9 +243,12 @@ def _create_missing(
             if on_progress:
                 on_progress(done, total)
 
-        tracker.ensure_items(
-            [specs[r.key] for r in batch], maybe_exist=maybe_exist, on_ensured=store
-        )
+        wanted = [specs[r.key] for r in batch]
+        if isinstance(tracker, ParentMaker) and all(r.kind is ItemKind.PARENT for r in batch):
+            for spec in wanted:
+                store(tracker.ensure_parent(spec, maybe_exist=maybe_exist))
+        else:
+            tracker.ensure_items(wanted, maybe_exist=maybe_exist, on_ensured=store)
     return done
 
 

@@ -143,12 +143,16 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("config", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
         batch_op.create_index(batch_op.f("ix_workspace_external_id"), ["external_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("workspace", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_workspace_external_id"))
+        batch_op.drop_column("config")
         batch_op.drop_column("updated_at")
         batch_op.drop_column("state")
 
