@@ -25,6 +25,7 @@ from workflows.releases import (
     find_release,
     release_tasks,
 )
+from workflows.tracking import tracker_errors
 
 
 def require_token(request: Request) -> str:
@@ -128,6 +129,7 @@ def release_status(ref: str, request: Request, caller: Caller) -> dict[str, Any]
             "release": release.slug,
             "catalog": release.catalog_ref,
             "problems": release.problems,
+            "errors": tracker_errors(session=session, release=release),
             "total": progress.total,
             "closed": progress.closed,
             "tasks": {t.control_id: t.status.value for t in tasks},

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.db import writer_lock
 from bot.security import SignatureError, verify_signature
 from workflows.deliveries import claim_delivery, finish_delivery
 from workflows.models import DeliveryOutcome
@@ -103,7 +104,7 @@ async def verified_payload(
 def process(engine: Engine, delivery: Delivery, handler: Process) -> JSONResponse:
     """Store the delivery once, run its handler, record the outcome, answer fast."""
     now = datetime.now(UTC)
-    with Session(engine, expire_on_commit=False) as session:
+    with writer_lock(engine), Session(engine, expire_on_commit=False) as session:
         stored = claim_delivery(
             session=session,
             source=delivery.source,
@@ -112,30 +113,19 @@ def process(engine: Engine, delivery: Delivery, handler: Process) -> JSONRespons
             action=delivery.action,
             now=now,
         )
-        session.commit()
         if stored is None:
+            session.commit()
             return answer(200, status="duplicate", detail="this delivery was already handled")
         try:
             handled = handler(session, delivery, now)
         except IgnoredEvent as exc:
             handled = Handled(False, str(exc))
         except BadPayload as exc:
-            session.rollback()
-            finish_delivery(
-                session=session, delivery=stored, outcome=DeliveryOutcome.FAILED, detail=str(exc)
-            )
-            session.commit()
+            _record_failure(session, delivery, now, str(exc))
             return answer(400, detail=f"malformed payload: {exc}")
         except Exception:  # NOTE: the HTTP edge: log it, keep the delivery for redelivery, no 500
             log.exception("webhook %s %s failed", delivery.source, delivery.delivery_id)
-            session.rollback()
-            finish_delivery(
-                session=session,
-                delivery=stored,
-                outcome=DeliveryOutcome.FAILED,
-                detail="internal error",
-            )
-            session.commit()
+            _record_failure(session, delivery, now, "internal error")
             return answer(200, status="failed", detail="recorded; redeliver to retry")
         outcome = DeliveryOutcome.PROCESSED if handled.processed else DeliveryOutcome.IGNORED
         finish_delivery(session=session, delivery=stored, outcome=outcome, detail=handled.detail)
@@ -143,3 +133,21 @@ def process(engine: Engine, delivery: Delivery, handler: Process) -> JSONRespons
     if handled.processed:
         return answer(202, status="processed", detail=handled.detail)
     return answer(200, status="ignored", detail=f"ignored: {handled.detail}")
+
+
+def _record_failure(session: Session, delivery: Delivery, now: datetime, detail: str) -> None:
+    """Undo the handler's work but keep the delivery, marked failed, so a redelivery retries."""
+    session.rollback()
+    stored = claim_delivery(
+        session=session,
+        source=delivery.source,
+        delivery_id=delivery.delivery_id,
+        event=delivery.event,
+        action=delivery.action,
+        now=now,
+    )
+    if stored is not None:
+        finish_delivery(
+            session=session, delivery=stored, outcome=DeliveryOutcome.FAILED, detail=detail
+        )
+    session.commit()

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import api, migrate, setup, webhooks
+from bot import api, jira_webhooks, migrate, setup, webhooks
 from bot.db import make_engine, ping
 from bot.settings import Settings, get_settings
 from bot.trackers import TrackerRegistry
@@ -43,6 +43,7 @@ def create_app(
     app.state.engine = engine
     app.state.trackers = registry
     app.include_router(webhooks.router)
+    app.include_router(jira_webhooks.router)
     app.include_router(api.router)
     app.include_router(setup.router)
 
@@ -57,6 +58,16 @@ def create_app(
         return _readiness(engine)
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app as `serve --workers N` starts it in each process (settings from the environment).
+
+    Only the first process would need the outbox worker; claims are safe to share, so every
+    process runs one and `SKIP LOCKED` (PostgreSQL) keeps them from doing a job twice.
+    """
+    settings = get_settings()
+    return create_app(settings, run_worker=settings.run_worker)
 
 
 def _readiness(engine: Engine) -> dict[str, str] | JSONResponse:

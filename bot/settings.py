@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     max_webhook_bytes: int = 25 * 1024 * 1024
     worker_interval: float = Field(default=2.0, description="seconds between outbox drains")
+    run_worker: bool = Field(default=True, description="drain the outbox inside `serve`")
     api_token: SecretStr | None = None
 
     github_app_id: int | None = None
@@ -40,6 +41,16 @@ class Settings(BaseSettings):
     github_write_interval: float = Field(default=1.0, description="seconds between writes")
     github_hourly_write_budget: int = 400
     github_credentials_file: Path = Path("controlbot-github-app.json")
+
+    jira_url: str | None = Field(
+        default=None, description="the Jira site, e.g. https://x.atlassian.net"
+    )
+    jira_email: str | None = Field(default=None, description="Cloud: the account's email")
+    jira_api_token: SecretStr | None = Field(default=None, description="Cloud: an API token")
+    jira_pat: SecretStr | None = Field(default=None, description="Data Center: a personal token")
+    jira_webhook_secret: SecretStr | None = None
+    jira_timeout: float = Field(default=30.0, description="seconds per Jira request")
+    jira_max_retries: int = Field(default=3, description="retries of a 429/503 or lost connection")
 
     def github_private_key_pem(self) -> str | None:
         """The App's private key: the PEM text, or the file it names; None when unset."""

@@ -1,4 +1,4 @@
-"""Build the tracker for a workspace from settings: GitHub App installations (Jira to follow).
+"""Build the tracker for a workspace from settings: GitHub App installations and Jira projects.
 
 Clients and write pacers are kept per installation, so tokens are reused until they near
 expiry and writes to one installation stay paced across jobs.
@@ -10,6 +10,7 @@ import threading
 import time
 
 from github import Github
+from jira import JIRA
 
 from bot.credentials import CredentialsError, GitHubAppConfig, github_app_config
 from bot.settings import Settings
@@ -18,7 +19,10 @@ from integrations.github.client import app_integration, installation_client, rea
 from integrations.github.errors import translated
 from integrations.github.pacing import WritePacer
 from integrations.github.tracker import GitHubTracker
+from integrations.jira import JiraProjectConfig, JiraTracker, connect
+from integrations.jira.config import Deployment
 from workflows.errors import WorkflowError
+from workflows.jira_setup import RELEASE_CONFIG_TEXT, project_config
 from workflows.models import Workspace, WorkspaceKind
 
 
@@ -30,11 +34,15 @@ class TrackerRegistry:
         self._clients: dict[int, Github] = {}
         self._pacers: dict[int, WritePacer] = {}
         self._lock = threading.Lock()
+        self._jira: JIRA | None = None
+        self._jira_trackers: dict[JiraProjectConfig, JiraTracker] = {}
 
     def for_workspace(self, workspace: Workspace) -> Tracker:
         """The tracker where this workspace's items live."""
         if workspace.kind is WorkspaceKind.GITHUB:
             return self._github(workspace)
+        if workspace.kind is WorkspaceKind.JIRA:
+            return self.jira_tracker(project_config(workspace))
         raise WorkflowError(f"workspace {workspace.name} ({workspace.kind.value}) has no tracker")
 
     def installation_for(self, repo: str) -> int:
@@ -82,4 +90,44 @@ class TrackerRegistry:
             hourly_budget=self._settings.github_hourly_write_budget,
             clock=time.monotonic,
             sleep=time.sleep,
+        )
+
+    def jira_tracker(self, config: JiraProjectConfig) -> JiraTracker:
+        """The tracker of one Jira project (kept per config: metadata and epics are cached)."""
+        client = self.jira_client()
+        with self._lock:
+            tracker = self._jira_trackers.get(config)
+            if tracker is None:
+                tracker = JiraTracker(
+                    client,
+                    config,
+                    release_page=self._settings.public_url,
+                    release_config=RELEASE_CONFIG_TEXT,
+                )
+                self._jira_trackers[config] = tracker
+        return tracker
+
+    def jira_client(self) -> JIRA:
+        """The site's client, connected once (`GET serverInfo`) from CONTROLBOT_JIRA_* settings."""
+        with self._lock:
+            if self._jira is None:
+                self._jira = self._connect_jira()
+            return self._jira
+
+    def jira_deployment(self) -> Deployment:
+        """Data Center when a PAT is configured, else Cloud."""
+        return "datacenter" if self._settings.jira_pat is not None else "cloud"
+
+    def _connect_jira(self) -> JIRA:
+        """A client with Cloud (email + API token) or Data Center (PAT) credentials."""
+        s = self._settings
+        if not s.jira_url:
+            raise TrackerAuthError("Jira is not configured: set CONTROLBOT_JIRA_URL")
+        return connect(
+            s.jira_url,
+            email=s.jira_email if s.jira_api_token else None,
+            api_token=s.jira_api_token.get_secret_value() if s.jira_api_token else None,
+            pat=s.jira_pat.get_secret_value() if s.jira_pat else None,
+            timeout=s.jira_timeout,
+            max_retries=s.jira_max_retries,
         )

@@ -41,6 +41,15 @@ class ParentMaker(Protocol):
 
 
 @runtime_checkable
+class IssuePermission(Protocol):
+    """Trackers that can say whether a user may edit one particular item (Jira)."""
+
+    def can_edit(self, ref: ItemRef, login: str) -> bool:
+        """Whether `login` may edit the item."""
+        ...
+
+
+@runtime_checkable
 class ChecklistHost(Protocol):
     """Trackers whose parent item carries an editable checklist section."""
 

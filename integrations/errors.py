@@ -10,6 +10,8 @@ TrackerError
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class TrackerError(Exception):
     """Root of every error an adapter raises on purpose."""
@@ -24,7 +26,14 @@ class ItemNotFound(TrackerError):
 
 
 class TrackerRejected(TrackerError):
-    """The tracker understood the request and refused it (bad field, validation failure)."""
+    """The tracker understood the request and refused it (bad field, validation failure).
+
+    `reasons` maps item keys to the tracker's reason when only some items were refused.
+    """
+
+    def __init__(self, message: str, *, reasons: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons: dict[str, str] = dict(reasons or {})
 
 
 class RateLimited(TrackerError):

@@ -244,3 +244,86 @@ def test_a_redelivered_close_changes_nothing_twice(world: World) -> None:
     assert (first.status_code, second.json()["status"]) == (202, "duplicate")
     world.work()
     assert _tasks(world)["MG-2.4"] is ControlStatus.DONE
+
+
+def test_cli_opens_a_release_in_a_repository(
+    world: World, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli import run_cli
+
+    settings = world.app.state.settings
+    for name, value in {
+        "CONTROLBOT_DATABASE_URL": db_url,
+        "CONTROLBOT_GITHUB_APP_ID": str(world.fake.app_id),
+        "CONTROLBOT_GITHUB_APP_SLUG": world.fake.slug,
+        "CONTROLBOT_GITHUB_PRIVATE_KEY": world.fake.private_key_pem,
+        "CONTROLBOT_GITHUB_API_URL": settings.github_api_url,
+        "CONTROLBOT_GITHUB_WRITE_INTERVAL": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    world.fake.set_tag(REPO, "v3.0")
+    result = run_cli(
+        capsys,
+        "release",
+        "create",
+        "--repo",
+        REPO,
+        "--name",
+        "Atlas",
+        "--version",
+        "3.0",
+        "--ref",
+        "v3.0",
+    )
+    assert result.code == 0, result.err
+    assert "opened release atlas-3.0 in octo/atlas: 13 issues" in result.out  # parent + 12 high
+    assert len(world.issues()) == 13
+    (gate,) = world.fake.repo(REPO).check_runs.values()
+    assert gate.head_sha == world.fake.repo(REPO).head_sha and gate.conclusion == "action_required"
+    again = run_cli(
+        capsys, "release", "create", "--repo", REPO, "--name", "Atlas", "--version", "3.0"
+    )
+    assert again.code == 1 and "already exists" in again.err and len(world.issues()) == 13
+    bad = run_cli(capsys, "release", "create", "--repo", "nope", "--name", "A", "--version", "1")
+    assert bad.code == 1 and "OWNER/NAME" in bad.err
+
+
+def _published(world: World, tag: str, prerelease: bool = False) -> None:
+    world.fake.set_tag(REPO, tag)
+    body = payload(
+        "release/published.payload.json", repo=REPO, installation_id=INSTALLATION, sender="ana"
+    )
+    body["release"].update(tag_name=tag, prerelease=prerelease, draft=False)
+    body["installation"] = {"id": INSTALLATION, "node_id": "x"}
+    world.deliver("release", body)
+    world.work()
+
+
+def test_a_published_release_opens_one_only_when_configured(world: World) -> None:
+    _install(world)
+    _published(world, "v1.0")
+    assert world.issues() == {}
+    world.fake.set_file(
+        REPO, ".github/controlbot.yml", "open_on_release: true\ngranularity: checklist\n"
+    )
+    _published(world, "v1.1-rc1", prerelease=True)
+    assert world.issues() == {}
+    _published(world, "v1.1")
+    (parent,) = world.issues().values()
+    assert parent.title == "Profile controls: atlas 1.1" and len(parse_ticks(parent.body)) == 72
+
+
+def test_a_bad_config_is_shown_on_the_tracker_and_the_gate(world: World) -> None:
+    _install(world)
+    world.fake.set_file(
+        REPO, ".github/controlbot.yml", "granularity: checklist\ngate: {required: everyone}\n"
+    )
+    planning = world.fake.seed_issue(REPO, "Plan", author="ana")
+    world.comment(planning.number, "/controls start Atlas 4 --priority high")
+    world.work()
+    parent = next(i for i in world.issues().values() if i.title.startswith("Profile controls"))
+    assert "Config problem: .github/controlbot.yml: gate.required" in parent.body
+    (gate,) = world.fake.repo(REPO).check_runs.values()
+    assert gate.conclusion == "action_required" and "config problems" in str(
+        gate.output.get("title")
+    )

@@ -18,6 +18,7 @@ from integrations.github.events import (
     IssueEvent,
     PayloadError,
     PingEvent,
+    PullRequestEvent,
     ReleaseEvent,
     Repo,
     SubIssuesEvent,
@@ -47,6 +48,9 @@ EXPECTED_TYPES = {
     "release/published.payload.json": ReleaseEvent,
     "sub_issues/sub_issue_added.json": SubIssuesEvent,
     "ping/with-app_id.payload.json": PingEvent,
+    "pull_request/opened.payload.json": PullRequestEvent,
+    "pull_request/synchronize.payload.json": PullRequestEvent,
+    "pull_request/reopened.payload.json": PullRequestEvent,
 }
 
 
@@ -285,7 +289,7 @@ def test_ping() -> None:
     assert parse_github_event("ping", {"zen": "z"}) == PingEvent(None, "z", None)
 
 
-@pytest.mark.parametrize("event", ["push", "pull_request", "check_suite", "create", ""])
+@pytest.mark.parametrize("event", ["push", "pull_request_review", "check_suite", "create", ""])
 def test_unhandled_events_give_none(event: str) -> None:
     assert parse_github_event(event, {"action": "opened"}) is None
 
@@ -399,3 +403,34 @@ def test_events_are_frozen() -> None:
     event = parse("issues/reopened.payload.json")
     with pytest.raises(AttributeError):
         event.action = "closed"
+
+
+@pytest.mark.parametrize("action", ["opened", "synchronize", "reopened"])
+def test_pull_request_every_field(action: str) -> None:
+    assert parse(f"pull_request/{action}.payload.json") == PullRequestEvent(
+        action=action,
+        installation_id=1,
+        repo=HELLO,
+        number=2,
+        head_sha="ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+        base_ref="master",
+        sender=CODERTOCAT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("pull_request.head.sha", KeyError, "pull_request.head.sha: missing"),
+        ("pull_request.head.sha", None, "pull_request.head.sha: expected string, got null"),
+        ("pull_request.head", KeyError, "pull_request.head: missing"),
+        ("pull_request.base.ref", 3, "pull_request.base.ref: expected string, got int"),
+        ("pull_request.number", "2", "pull_request.number: expected integer, got str"),
+        ("pull_request", KeyError, "pull_request: missing"),
+    ],
+)
+def test_pull_request_malformed_names_the_path(path: str, value: Any, message: str) -> None:
+    payload = load("pull_request/synchronize.payload.json")
+    _set(payload, path, value)
+    with pytest.raises(PayloadError, match=message):
+        parse("pull_request/synchronize.payload.json", payload)

@@ -323,6 +323,28 @@ def test_rerun_on_the_gate_reevaluates(
     assert _jobs(session) == {"gate"}
 
 
+def test_a_pull_request_to_the_release_branch_gets_the_gate(
+    client: TestClient, session: Session, tracked: tuple[Release, InMemoryTracker]
+) -> None:
+    release, _ = tracked
+    release.config = {
+        **release.config,
+        "gate": {"required": "all", "release_branch": "release/2.0"},
+    }
+    session.add(release)
+    session.commit()
+    body = payload("pull_request/opened.payload.json", repo=REPO)
+    body["pull_request"]["base"]["ref"] = "release/2.0"
+    body["pull_request"]["head"]["sha"] = "prsha"
+    answer = post(client, "pull_request", body, secret=SECRET)
+    assert answer.status_code == 202 and "gated by atlas-2.0" in answer.json()["detail"]
+    session.expire_all()
+    assert session.get(Release, release.id).pr_shas == ["prsha"]  # type: ignore[union-attr]
+    assert _jobs(session) == {"gate"}
+    other = payload("pull_request/opened.payload.json", repo=REPO)
+    assert post(client, "pull_request", other, secret=SECRET).json()["status"] == "ignored"
+
+
 def test_a_published_release_asks_to_open_one(client: TestClient, session: Session) -> None:
     body = payload("release/published.payload.json", repo="octo/atlas")
     assert post(client, "release", body, secret=SECRET).status_code == 202

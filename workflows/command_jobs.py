@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from integrations import ItemRef, Tracker
-from integrations.capabilities import RepositoryAccess
+from integrations.capabilities import IssuePermission, RepositoryAccess
 from workflows.errors import WorkflowError
 from workflows.inbound import find_item
 from workflows.mirror import change_status
@@ -40,7 +40,7 @@ def run_command_job(*, session: Session, job: OutboxItem, tracker: Tracker, now:
     author = str(data["author"])
     if not isinstance(tracker, RepositoryAccess):
         raise WorkflowError("this tracker cannot check permissions for commands")
-    if tracker.permission(author) not in WRITE_ROLES:
+    if not _may_act(tracker, ref, author):
         tracker.comment(
             ref,
             f"Sorry @{author}, only people with write access can run `/controls` commands here.",
@@ -56,6 +56,13 @@ def run_command_job(*, session: Session, job: OutboxItem, tracker: Tracker, now:
         tracker.react(int(data["comment_id"]), "+1")
     if reply:
         tracker.comment(ref, reply)
+
+
+def _may_act(tracker: RepositoryAccess, ref: ItemRef, author: str) -> bool:
+    """Write access to the repository, or (Jira) edit rights on the issue itself."""
+    if isinstance(tracker, IssuePermission):
+        return tracker.can_edit(ref, author)
+    return tracker.permission(author) in WRITE_ROLES
 
 
 def _run(session: Session, job: OutboxItem, data: dict[str, Any], now: datetime) -> str | None:

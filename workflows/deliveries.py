@@ -31,8 +31,9 @@ def claim_delivery(
         "outcome": DeliveryOutcome.RECEIVED.value,
         "received_at": now,
     }
-    insert = insert_for(session, Delivery).values(**values).on_conflict_do_nothing()
-    inserted = session.execute(insert.returning(Delivery.id)).first() is not None
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    insert = insert_for(session, table).values(**values).on_conflict_do_nothing()
+    inserted = session.connection().execute(insert.returning(table.c.id)).first() is not None
     query = select(Delivery).where(Delivery.source == source, Delivery.delivery_id == delivery_id)
     stored = session.exec(query.execution_options(populate_existing=True)).one()
     if inserted or stored.outcome is DeliveryOutcome.FAILED:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from integrations import (
     ItemNotFound,
@@ -17,6 +17,7 @@ from integrations import (
     RateLimited,
     Tracker,
     TrackerAuthError,
+    TrackerError,
     TrackerRejected,
     TrackerUnavailable,
     WorkState,
@@ -26,13 +27,20 @@ from workflows import mirror
 from workflows.command_jobs import RUN_COMMAND, run_command_job
 from workflows.errors import WorkflowError
 from workflows.gate import GATE_NAME, evaluate_gate
-from workflows.models import ControlTask, OutboxItem, Release, TrackerItem, Workspace
+from workflows.models import (
+    ControlTask,
+    OutboxItem,
+    Release,
+    StatusChange,
+    TrackerItem,
+    Workspace,
+)
 from workflows.opening import START_RELEASE, start_release_job
 from workflows.outbox import claim_due, complete, fail
 from workflows.releases import release_tasks
 from workflows.repo_config import RepoConfig
 from workflows.status import ChangeSource, ControlStatus
-from workflows.tracking import sync_release, update_checklist
+from workflows.tracking import record_sync_failure, sync_release, update_checklist
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +138,18 @@ def _item(session: Session, job: OutboxItem) -> tuple[TrackerItem, ItemRef]:
 def open_release(*, session: Session, job: OutboxItem, tracker: Tracker, now: datetime) -> None:
     """Create the release's tracker items (resumable)."""
     release = _release(session, job)
-    sync_release(
-        session=session,
-        release=release,
-        tracker=tracker,
-        config=RepoConfig.model_validate(release.config),
-        now=now,
-    )
+    try:
+        sync_release(
+            session=session,
+            release=release,
+            tracker=tracker,
+            config=RepoConfig.model_validate(release.config),
+            now=now,
+        )
+    except TrackerError as exc:
+        session.rollback()
+        record_sync_failure(session=session, release=release, error=exc, now=now)
+        raise
     mirror.enqueue_views(session=session, release=release, now=now)
     session.commit()
 
@@ -146,8 +159,20 @@ def item_state(*, session: Session, job: OutboxItem, tracker: Tracker, now: date
     item, ref = _item(session, job)
     task = session.get(ControlTask, item.task_id)
     assert task is not None
-    note = task.justification if task.status is ControlStatus.NOT_APPLICABLE else None
-    tracker.set_state(ref, WorkState(task.status.value), note=note)
+    tracker.set_state(ref, WorkState(task.status.value), note=_why(session, task))
+
+
+def _why(session: Session, task: ControlTask) -> str | None:
+    """`ana marked this done via cli: reason` from the task's latest audit row."""
+    change = session.exec(
+        select(StatusChange)
+        .where(StatusChange.task_id == task.id)
+        .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
+    ).first()
+    if change is None:
+        return None
+    reason = f": {change.note}" if change.note else ""
+    return f"{change.actor} marked this {change.to_status.value} via {change.source.value}{reason}"
 
 
 def checklist(*, session: Session, job: OutboxItem, tracker: Tracker, now: datetime) -> None:
@@ -156,31 +181,33 @@ def checklist(*, session: Session, job: OutboxItem, tracker: Tracker, now: datet
 
 
 def gate(*, session: Session, job: OutboxItem, tracker: Tracker, now: datetime) -> None:
-    """Publish the release gate as a check run on the release's commit."""
+    """Publish the release gate as a check run on the release's commit and its release PRs."""
     release = _release(session, job)
-    if not isinstance(tracker, GateHost) or not release.gate_sha:
+    shas = list(dict.fromkeys([s for s in [release.gate_sha, *release.pr_shas] if s]))
+    if not isinstance(tracker, GateHost) or not shas:
         return
     config = RepoConfig.model_validate(release.config)
-    verdict = evaluate_gate(
-        release_tasks(session=session, release=release),
-        requirement=config.gate.required,
-        problems=release.problems,
-    )
-    tracker.publish_gate(
-        GateReport(
-            sha=release.gate_sha,
-            name=GATE_NAME,
-            conclusion=verdict.conclusion,
-            title=verdict.title,
-            summary=verdict.summary,
-            external_id=f"controlbot:{release.slug}",
+    tasks = release_tasks(session=session, release=release)
+    verdict = evaluate_gate(tasks, requirement=config.gate.required, problems=release.problems)
+    for sha in shas:
+        tracker.publish_gate(
+            GateReport(
+                sha=sha,
+                name=GATE_NAME,
+                conclusion=verdict.conclusion,
+                title=verdict.title,
+                summary=verdict.summary,
+                external_id=f"controlbot:{release.slug}",
+            )
         )
-    )
 
 
 def comment(*, session: Session, job: OutboxItem, tracker: Tracker, now: datetime) -> None:
-    """Post a prepared comment on an item."""
-    _, ref = _item(session, job)
+    """Post a prepared comment on a tracked item, or on any issue named by `external_id`."""
+    if "item_id" in job.payload:
+        _, ref = _item(session, job)
+    else:
+        ref = ItemRef(tracker.name, str(job.payload["external_id"]), "")
     tracker.comment(ref, str(job.payload["body"]))
 
 

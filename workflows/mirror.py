@@ -32,7 +32,7 @@ def enqueue_views(*, session: Session, release: Release, now: datetime) -> None:
         now=now,
         payload={"release_id": release.id},
     )
-    if release.gate_sha:
+    if release.gate_sha or release.pr_shas:
         enqueue(
             session=session,
             workspace_id=workspace.id,

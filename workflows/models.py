@@ -100,6 +100,7 @@ class Release(SQLModel, table=True):
     config: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     problems: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     gate_sha: str | None = Field(default=None, max_length=64)
+    pr_shas: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

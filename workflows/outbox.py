@@ -50,12 +50,12 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
-    insert = insert_for(session, OutboxItem).values(**values)
     table = OutboxItem.__table__  # type: ignore[attr-defined]
+    insert = insert_for(session, table).values(**values)
     statement = insert.on_conflict_do_update(
         index_elements=["key"],
         set_={
-            "payload": insert.excluded.payload,
+            "payload": values["payload"],
             "state": OutboxState.PENDING.value,
             "attempts": 0,
             "version": table.c.version + 1,
@@ -64,7 +64,7 @@ def enqueue(
             "updated_at": now,
         },
     )
-    session.execute(statement)
+    session.connection().execute(statement)
 
 
 def claim_due(*, session: Session, now: datetime, limit: int = 20) -> list[OutboxItem]:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from control_catalog import Priority
-from integrations import EnsureResult, ItemRef, ItemSpec, Tracker
+from integrations import EnsureResult, ItemRef, ItemSpec, Tracker, TrackerError, TrackerRejected
 from integrations.capabilities import ChecklistHost, ChildLinker, ParentMaker, RepositorySetup
 from workflows import views
 from workflows.models import ControlTask, ItemKind, Release, TrackerItem
@@ -65,7 +65,8 @@ def sync_release(
     wanted_parents = _parent_rows(release, len(children), max_children)
     parents = _ensure_rows(session, release, tracker.name, wanted_parents, now)
     child_rows = _ensure_rows(session, release, tracker.name, _child_rows(release, children), now)
-    section = _section(session, release, today=now.date(), opening="Opening the control issues…")
+    opening = "Opening the control issues…" if children else None
+    section = _section(session, release, today=now.date(), opening=opening)
     specs = _specs(release, tasks, config, parents, section)
     done = sum(1 for row in [*parents, *child_rows] if row.external_id)
     total = len(parents) + len(child_rows)
@@ -280,3 +281,33 @@ def _ref(row: TrackerItem, tracker: str) -> ItemRef:
     """The ItemRef a stored row points at."""
     assert row.external_id is not None
     return ItemRef(tracker, row.external_id, row.url or "", row.internal_id)
+
+
+def record_sync_failure(
+    *, session: Session, release: Release, error: TrackerError, now: datetime
+) -> int:
+    """Put the error on each item that was attempted but not created; returns how many."""
+    rows = session.exec(
+        select(TrackerItem).where(
+            TrackerItem.release_id == release.id,
+            col(TrackerItem.external_id).is_(None),
+            TrackerItem.attempts > 0,
+        )
+    ).all()
+    reasons = error.reasons if isinstance(error, TrackerRejected) else {}
+    for row in rows:
+        row.last_error = reasons.get(row.key) or str(error)
+        row.updated_at = now
+        session.add(row)
+    session.commit()
+    return len(rows)
+
+
+def tracker_errors(*, session: Session, release: Release) -> list[str]:
+    """`<issue or key>: <error>` for each of the release's items with a recorded error."""
+    rows = session.exec(
+        select(TrackerItem)
+        .where(TrackerItem.release_id == release.id, col(TrackerItem.last_error).is_not(None))
+        .order_by(col(TrackerItem.id))
+    ).all()
+    return [f"{row.external_id or row.key}: {row.last_error}" for row in rows]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from typer.main import get_command
 
-from bot.cli import catalog, db, outbox, release, task
+from bot.cli import catalog, db, jira, outbox, release, task
 from bot.cli.errors import run_guarded
 from bot.cli.state import CliState
 
@@ -23,6 +23,7 @@ app.add_typer(release.app, name="release")
 app.add_typer(task.app, name="task")
 app.add_typer(db.app, name="db")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(jira.app, name="jira")
 
 
 @app.callback()
@@ -37,6 +38,7 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
 ) -> None:
     """Run the web service (health, readiness, and later webhooks and the dashboard)."""
     import uvicorn
@@ -44,7 +46,10 @@ def serve(
     from bot.main import create_app
 
     state: CliState = ctx.obj
-    app_ = create_app(state.settings, run_worker=True)
+    if workers > 1:  # each process builds its own app from the environment
+        uvicorn.run("bot.main:app_from_env", factory=True, host=host, port=port, workers=workers)
+        return
+    app_ = create_app(state.settings, run_worker=state.settings.run_worker)
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
 

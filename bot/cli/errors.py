@@ -26,7 +26,7 @@ class CliError(Exception):
 def run_guarded(command: Callable[[], object]) -> int:
     """Run the click command and translate every expected failure into (message, exit code)."""
     try:
-        command()
+        result = command()
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
@@ -48,7 +48,8 @@ def run_guarded(command: Callable[[], object]) -> int:
         return _fail(f"database error: {_first_line(exc)}", EXIT_ERROR)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
-    return 0
+    # NOTE: with standalone_mode=False click returns typer.Exit's code instead of raising it.
+    return result if isinstance(result, int) else 0
 
 
 def _fail(message: str, code: int) -> int:

@@ -24,6 +24,7 @@ from workflows.releases import (
     list_releases,
     release_tasks,
 )
+from workflows.tracking import tracker_errors
 
 app = typer.Typer(help="Plan, open and follow model releases.", no_args_is_help=True)
 
@@ -223,6 +224,7 @@ def status(
     with session_scope(state.migrated_engine()) as session:
         found = find_release(session=session, ref=release)
         tasks = release_tasks(session=session, release=found)
+        errors = tracker_errors(session=session, release=found)
     progress = summarize(tasks, today=today)
     if output is OutputFormat.JSON:
         print_json(
@@ -238,6 +240,7 @@ def status(
                     "by_status": {s.value: n for s, n in progress.by_status.items()},
                 },
                 "tasks": [_task_json(t, today) for t in tasks],
+                "errors": errors,
             }
         )
         return
@@ -250,6 +253,8 @@ def status(
         f"high priority {progress.high_closed}/{progress.high_total} closed, "
         f"{progress.overdue} overdue"
     )
+    for problem in [*found.problems, *errors]:
+        out.print(f"[red]sync error:[/] {problem}", markup=True, highlight=False)
     columns = ("Control", "Function", "Title", "Priority", "Status", "Due", "Owner")
     rows = [
         (

@@ -1,6 +1,12 @@
-"""Webhook handlers, one module per event family; `github_router` composes them."""
+"""Webhook handlers, one module per event family; `github_router` and `jira_router` compose them."""
 
-from bot.handlers import github_checks, github_comments, github_installation, github_issues
+from bot.handlers import (
+    github_checks,
+    github_comments,
+    github_installation,
+    github_issues,
+    jira_events,
+)
 from bot.routing import Router
 
 github_router = Router(
@@ -9,6 +15,8 @@ github_router = Router(
     github_installation.router,
     github_checks.router,
 )
+
+jira_router = Router(jira_events.router)
 
 # Sent to every GitHub App whatever it subscribes to; not listed in the manifest.
 AUTOMATIC_EVENTS = frozenset({"ping", "installation", "installation_repositories"})

@@ -1,4 +1,4 @@
-"""`check_run`, `release` and `sub_issues` events: the gate, opening on release, link changes."""
+"""`check_run`, `pull_request`, `release`, `sub_issues`: the gate, opening on release, links."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ from sqlmodel import select
 from bot.handlers.context import GitHubContext
 from bot.intake import Handled, IgnoredEvent
 from bot.routing import Router
-from integrations.github.events import CheckRunEvent, ReleaseEvent, SubIssuesEvent
+from integrations.github.events import (
+    CheckRunEvent,
+    PullRequestEvent,
+    ReleaseEvent,
+    SubIssuesEvent,
+)
 from workflows.mirror import GATE
 from workflows.models import Release
 from workflows.opening import StartRequest, request_start
 from workflows.outbox import enqueue
+from workflows.pull_requests import gate_pull_request
 
 router = Router()
 
@@ -38,6 +44,24 @@ def rerun(ctx: GitHubContext, event: CheckRunEvent) -> Handled:
     )
     ctx.session.commit()
     return Handled(True, f"gate of {release.slug} queued")
+
+
+@router.register("pull_request", "opened")
+@router.register("pull_request", "synchronize")
+@router.register("pull_request", "reopened")
+def pull_request(ctx: GitHubContext, event: PullRequestEvent) -> Handled:
+    """A pull request to a release branch gets the release's gate on its head commit."""
+    workspace = ctx.workspace(event.repo.full_name, event.installation_id)
+    release = gate_pull_request(
+        session=ctx.session,
+        workspace=workspace,
+        base_ref=event.base_ref,
+        head_sha=event.head_sha,
+        now=ctx.now,
+    )
+    if release is None:
+        raise IgnoredEvent(f"no open release gates the branch {event.base_ref}")
+    return Handled(True, f"PR #{event.number} gated by {release.slug}")
 
 
 @router.register("release", "published")

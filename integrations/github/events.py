@@ -136,6 +136,19 @@ class ReleaseEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class PullRequestEvent:
+    """`pull_request.*`; `head_sha` is `pull_request.head.sha`, `base_ref` is `base.ref`."""
+
+    action: str
+    installation_id: int | None
+    repo: Repo
+    number: int
+    head_sha: str
+    base_ref: str
+    sender: Actor
+
+
+@dataclass(frozen=True, slots=True)
 class SubIssuesEvent:
     """`sub_issues.*`; GitHub marks repository and sender optional, so they may be None."""
 
@@ -164,6 +177,7 @@ GitHubEvent = (
     | InstallationReposEvent
     | CheckRunEvent
     | ReleaseEvent
+    | PullRequestEvent
     | SubIssuesEvent
     | PingEvent
 )
@@ -380,6 +394,19 @@ def _release(p: Obj) -> ReleaseEvent:
     )
 
 
+def _pull_request(p: Obj) -> PullRequestEvent:
+    pr = _obj(p, "pull_request", "")
+    return PullRequestEvent(
+        action=_get(p, "action", "", str),
+        installation_id=_installation_id(p),
+        repo=_repository(p),
+        number=_get(pr, "number", "pull_request", int),
+        head_sha=_get(_obj(pr, "head", "pull_request"), "sha", "pull_request.head", str),
+        base_ref=_get(_obj(pr, "base", "pull_request"), "ref", "pull_request.base", str),
+        sender=_sender(p),
+    )
+
+
 def _sub_issues(p: Obj) -> SubIssuesEvent:
     parent = _opt_obj(p, "parent_issue", "")
     child = _opt_obj(p, "sub_issue", "")
@@ -415,6 +442,7 @@ _PARSERS: dict[str, Callable[[Obj], GitHubEvent]] = {
     "installation_repositories": _installation_repositories,
     "check_run": _check_run,
     "release": _release,
+    "pull_request": _pull_request,
     "sub_issues": _sub_issues,
     "ping": _ping,
 }

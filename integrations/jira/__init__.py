@@ -1,6 +1,7 @@
 """The Jira adapter: `JiraTracker` over a ready `jira.JIRA` client, and pure webhook parsing."""
 
 from integrations.jira.config import JiraProjectConfig, connect
+from integrations.jira.creating import BulkRejected
 from integrations.jira.events import (
     JiraCommentCreated,
     JiraEvent,
@@ -14,6 +15,7 @@ from integrations.jira.mapping import key_from_labels, key_label
 from integrations.jira.tracker import JiraTracker
 
 __all__ = [
+    "BulkRejected",
     "JiraCommentCreated",
     "JiraEvent",
     "JiraIssueChanged",

@@ -16,6 +16,17 @@ BuildFields = Callable[[ItemSpec], dict[str, Any]]
 ToRef = Callable[[Mapping[str, Any]], ItemRef]
 
 
+class BulkRejected(TrackerRejected):
+    """Jira refused some bulk elements twice; `reasons` maps each item key to Jira's reason."""
+
+    def __init__(self, reasons: Mapping[str, str]) -> None:
+        shown = "; ".join(f"{key}: {why}" for key, why in list(reasons.items())[:3])
+        more = len(reasons) - 3
+        tail = f" (and {more} more)" if more > 0 else ""
+        message = f"Jira refused {len(reasons)} item(s) twice: {shown}{tail}"
+        super().__init__(message, reasons=reasons)
+
+
 @dataclass(frozen=True)
 class Failure:
     """One element Jira refused, with its reasons."""
@@ -70,11 +81,10 @@ def create_all(
     to_ref: ToRef,
     on_ensured: OnEnsured,
 ) -> None:
-    """Create `specs`; retry the refused ones in one more round, then raise naming any left."""
+    """Create `specs`; retry the refused ones in one more round, then raise BulkRejected."""
     failures = create_batches(api, specs, build=build, to_ref=to_ref, on_ensured=on_ensured)
     if failures:
         retry = [failure.spec for failure in failures]
         failures = create_batches(api, retry, build=build, to_ref=to_ref, on_ensured=on_ensured)
     if failures:
-        reasons = "; ".join(f"{f.spec.key}: {f.reason}" for f in failures)
-        raise TrackerRejected(f"Jira refused {len(failures)} item(s) twice: {reasons}")
+        raise BulkRejected({f.spec.key: f.reason for f in failures})

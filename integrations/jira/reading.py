@@ -7,7 +7,7 @@ from typing import Any
 
 from integrations.jira.config import JiraProjectConfig
 from integrations.jira.mapping import derive_state, parse_jira_time
-from integrations.tracker import ItemRef, RemoteState
+from integrations.tracker import ItemRef, RemoteState, WorkState
 
 STATE_FIELDS = ("status", "resolution", "updated", "labels")
 
@@ -49,7 +49,9 @@ def remote_state(
     )
     if state is None or not fields.get("updated"):
         return None
-    note = status.get("name")
+    # The resolution explains "not applicable" (it becomes the justification); else the status.
+    resolution = (fields.get("resolution") or {}).get("name")
+    note = resolution if state is WorkState.NOT_APPLICABLE and resolution else status.get("name")
     return RemoteState(ref, state, parse_jira_time(str(fields["updated"])), note=note)
 
 

@@ -1,4 +1,10 @@
-"""`JiraTracker`: the Tracker protocol on one Jira project, plus versions, epics and checks."""
+"""`JiraTracker`: the Tracker protocol on one Jira project, plus versions, epics and checks.
+
+Capabilities: ParentMaker (the release epic, with a remote link to controlbot's release page),
+RepositorySetup (the version; Jira labels need no setup) and RepositoryAccess (who may edit;
+Jira has no config file and no comment reactions, so `read_config` answers the text it was
+given and `react` does nothing).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ from typing import Any
 
 from jira import JIRA
 
+from integrations.capabilities import LabelSpec
 from integrations.errors import TrackerRejected
-from integrations.jira import check, creating, moving
+from integrations.jira import access, check, creating, moving
 from integrations.jira.api import KEY_CHUNK, JiraApi
 from integrations.jira.config import BASE_LABEL, JiraProjectConfig
 from integrations.jira.mapping import jql_string, key_label
@@ -25,9 +32,18 @@ class JiraTracker:
 
     name = "jira"
 
-    def __init__(self, client: JIRA, config: JiraProjectConfig) -> None:
-        """Wrap a ready client; metadata is read lazily and cached."""
+    def __init__(
+        self,
+        client: JIRA,
+        config: JiraProjectConfig,
+        *,
+        release_page: str | None = None,
+        release_config: str | None = None,
+    ) -> None:
+        """Wrap a ready client; `release_page` is the base URL the epic links back to."""
         self.config = config
+        self.release_page = release_page.rstrip("/") if release_page else None
+        self.release_config = release_config
         self._api = JiraApi(client, cloud=config.is_cloud)
         self._meta: ProjectMeta | None = None
         self._epic_fields: EpicFields | None = None
@@ -75,12 +91,46 @@ class JiraTracker:
     def ensure_epic(self, spec: ItemSpec, *, version: str) -> ItemRef:
         """Find or create the release epic for `spec.key`, with fixVersion `version` (a name)."""
         # Items ensured later with `milestone == version` get this epic as their parent.
-        ref = self.find_item(spec.key)
-        if ref is None:
-            fields = issue_fields(spec, self._context(), epic=True, version=version)
-            ref = self._ref(self._api.post("issue", {"fields": fields}))
+        ref = self.find_item(spec.key) or self._create_epic(spec, version)
         self._epics[version] = ref
         return ref
+
+    def _create_epic(self, spec: ItemSpec, version: str) -> ItemRef:
+        """Create the epic of `spec` with fixVersion `version`."""
+        fields = issue_fields(spec, self._context(), epic=True, version=version)
+        return self._ref(self._api.post("issue", {"fields": fields}))
+
+    def ensure_parent(self, spec: ItemSpec, *, maybe_exist: bool) -> EnsureResult:
+        """The release epic (fixVersion = `spec.milestone`), linked back to the release page."""
+        if not spec.milestone:
+            raise TrackerRejected(f"the release epic {spec.key} needs a version (milestone)")
+        found = self.find_item(spec.key) if maybe_exist else None
+        ref = found or self._create_epic(spec, spec.milestone)
+        self._epics.setdefault(spec.milestone, ref)
+        if self.release_page:
+            url = f"{self.release_page}/releases/{spec.key}"
+            self.add_link(ref, url, f"controlbot: {spec.title}", f"controlbot:{spec.key}")
+        return EnsureResult(spec, ref, created=found is None)
+
+    def ensure_milestone(self, title: str, *, due_on: date | None) -> None:
+        """The release's version (fixVersion), created when missing."""
+        self.ensure_version(title, release_date=due_on)
+
+    def ensure_labels(self, labels: Sequence[LabelSpec]) -> None:
+        """Nothing to do: Jira creates a label when an issue first carries it."""
+
+    def _find_epics(self, specs: Sequence[ItemSpec]) -> None:
+        """Find the epics of versions this run has not ensured (a resumed sync), in one search."""
+        # Keys are `<release>:<control>` and the release epic's key is `<release>`.
+        wanted = {
+            spec.milestone: spec.key.rsplit(":", 1)[0]
+            for spec in specs
+            if spec.milestone and spec.milestone not in self._epics and ":" in spec.key
+        }
+        found = self.find_items(list(dict.fromkeys(wanted.values()))) if wanted else {}
+        for version, release_key in wanted.items():
+            if release_key in found:
+                self._epics[version] = found[release_key]
 
     # -- Tracker protocol ---------------------------------------------------------------
 
@@ -125,6 +175,8 @@ class JiraTracker:
         if not pending:
             return
         context = self._context()
+        if epic is None:
+            self._find_epics(pending)
 
         def build(spec: ItemSpec) -> dict[str, Any]:
             """Create fields for one control under its epic."""
@@ -138,7 +190,8 @@ class JiraTracker:
     def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> None:
         """Transition the issue so it shows `state`; the note becomes a comment saying why."""
         # Nothing is written, not even the note, when the issue already shows `state`.
-        moving.move_to(self._api, self.config, ref.external_id, state, note)
+        why = note or f"controlbot: this control is now {state.value.replace('_', ' ')}."
+        moving.move_to(self._api, self.config, ref.external_id, state, why)
 
     def comment(self, ref: ItemRef, body: str) -> None:
         """Post a comment on the issue."""
@@ -167,6 +220,37 @@ class JiraTracker:
         issues = self._api.search(jql, STATE_FIELDS)
         states = (remote_state(issue, self._ref(issue), self.config) for issue in issues)
         return [state for state in states if state is not None]
+
+    # -- RepositoryAccess -------------------------------------------------------------
+
+    def permission(self, login: str) -> str:
+        """`write` when the user may edit issues of the project, else `none`."""
+        allowed = access.may_edit(
+            self._api, login, issue_key=None, project_key=self.config.project_key
+        )
+        return "write" if allowed else "none"
+
+    def can_edit(self, ref: ItemRef, login: str) -> bool:
+        """Whether the user may edit this very issue (issue security included)."""
+        return access.may_edit(
+            self._api, login, issue_key=ref.external_id, project_key=self.config.project_key
+        )
+
+    def read_config(self, path: str) -> str | None:
+        """The release config this tracker was given: Jira projects hold no config file."""
+        return self.release_config
+
+    def react(self, comment_id: int, content: str) -> None:
+        """Nothing: Jira's REST API has no reactions on comments."""
+
+    def latest_comment(self, ref: ItemRef, *, author: str) -> str | None:
+        """The newest comment by `author` on the issue."""
+        return access.latest_comment_by(self._api, ref.external_id, author)
+
+    def whoami(self) -> list[str]:
+        """The ids webhooks use for this client's user: Cloud accountId, DC name and key."""
+        me = self._api.get("myself") or {}
+        return [str(me[k]) for k in access.USER_IDS if me.get(k)]
 
     def check_project(self) -> list[str]:
         """Problems that would stop controlbot in this project (empty when all is well)."""

@@ -125,6 +125,9 @@ def upgrade() -> None:
             sa.Column("problems", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
         batch_op.add_column(sa.Column("gate_sha", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("pr_shas", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
 
     with op.batch_alter_table("workspace", schema=None) as batch_op:
         batch_op.add_column(
@@ -157,6 +160,7 @@ def downgrade() -> None:
         batch_op.drop_column("state")
 
     with op.batch_alter_table("release", schema=None) as batch_op:
+        batch_op.drop_column("pr_shas")
         batch_op.drop_column("gate_sha")
         batch_op.drop_column("problems")
         batch_op.drop_column("config")

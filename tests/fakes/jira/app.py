@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import routes_issues, routes_meta, routes_search, routes_workflow
+from . import routes_issues, routes_meta, routes_people, routes_search, routes_workflow
 from .models import Fault, JiraHTTPError
 from .state import FakeJira
 
@@ -109,7 +109,7 @@ def create_fake_jira_app(fake: FakeJira) -> FastAPI:
     _install_errors(app)
     _install_gate(app, fake)
     for prefix in API_PREFIXES:
-        for module in (routes_meta, routes_issues, routes_workflow, routes_search):
+        for module in (routes_meta, routes_issues, routes_workflow, routes_search, routes_people):
             app.include_router(module.router, prefix=prefix)
 
     @app.get("/rest/applinks/latest/listApplicationlinks")

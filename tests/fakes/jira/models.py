@@ -136,6 +136,7 @@ class Comment:
     body: Any
     created: str
     updated: str
+    author: str | None = None  # a person added with `add_user`; None is the bot
 
 
 @dataclass

@@ -155,13 +155,14 @@ def version(ctx: Ctx, v: Version) -> dict[str, Any]:
 
 
 def comment(ctx: Ctx, issue: Issue, c: Comment) -> dict[str, Any]:
-    """A comment."""
+    """A comment, by its author (the bot unless a person wrote it)."""
+    author = ctx.fake.user_json(c.author, ctx.base) if c.author else user(ctx)
     return {
         "self": ctx.url(f"issue/{issue.id}/comment/{c.id}"),
         "id": c.id,
-        "author": user(ctx),
+        "author": author,
         "body": ctx.text(c.body),
-        "updateAuthor": user(ctx),
+        "updateAuthor": author,
         "created": c.created,
         "updated": c.updated,
         "jsdPublic": True,

@@ -24,6 +24,7 @@ from .models import (
     Transition,
     Version,
 )
+from .people import People
 from .seed import (
     default_issue_types,
     default_resolutions,
@@ -42,7 +43,7 @@ def jira_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
-class FakeJira(Controls, VersionStore):
+class FakeJira(Controls, VersionStore, People):
     """One fake Jira site (Cloud or Data Center) with its data and failure switches."""
 
     DEFAULT_PROJECT = "CTRL"
@@ -78,6 +79,7 @@ class FakeJira(Controls, VersionStore):
             self.resolutions: list[Resolution] = default_resolutions()
             self.fields = field_catalog(self.mode)
             self.reset_controls()
+            self.reset_people()
             self._counters: dict[str, Iterator[int]] = {}
             self.add_project(self.DEFAULT_PROJECT, "Controls")
 
@@ -201,15 +203,15 @@ class FakeJira(Controls, VersionStore):
         with self.lock:
             del self.issues[self.get_issue(ref).id]
 
-    def add_comment(self, ref: str, body: Any) -> Comment:
-        """Add a comment to an issue."""
+    def add_comment(self, ref: str, body: Any, author: str | None = None) -> Comment:
+        """Add a comment to an issue (by the bot, or by `author` added with `add_user`)."""
         with self.lock:
             issue = self.get_issue(ref)
             text = field_rules.plain_text(body)
             if not text:
                 raise JiraHTTPError(400, errors={"comment": "Comment body can not be empty!"})
             stamp = self.now()
-            comment = Comment(self.new_id("comment"), text, stamp, stamp)
+            comment = Comment(self.new_id("comment"), text, stamp, stamp, author)
             issue.comments.append(comment)
             issue.updated = stamp
             return comment
