@@ -41,6 +41,15 @@ class ParentMaker(Protocol):
 
 
 @runtime_checkable
+class Assignable(Protocol):
+    """Trackers whose items can be assigned to people by login (GitHub)."""
+
+    def set_assignees(self, ref: ItemRef, logins: Sequence[str]) -> None:
+        """Make these people the item's assignees."""
+        ...
+
+
+@runtime_checkable
 class IssuePermission(Protocol):
     """Trackers that can say whether a user may edit one particular item (Jira)."""
 

@@ -104,6 +104,7 @@ def world(engine: Engine, fake: FakeGitHub, base: str) -> Iterator[World]:
     fake.add_repo(REPO, installation_id=INSTALLATION, files={".github/controlbot.yml": CONFIG})
     fake.set_permission(REPO, "ana", "write")
     fake.set_permission(REPO, "mallory", "read")
+    fake.set_permission(REPO, "bob", "triage")
     settings = Settings(
         github_webhook_secret=SecretStr(SECRET),
         github_app_id=fake.app_id,
@@ -199,6 +200,17 @@ def test_a_release_from_comment_to_green_gate(world: World) -> None:
     ticks = parse_ticks(issues[parent.number].body)
     assert sum(ticks.values()) == 2  # the checklist followed the close
 
+    # Assigning a control records its owner and assigns its issue.
+    world.comment(parent.number, "/controls assign MG-2.4 @bob")
+    world.work()
+    assert world.issues()[_number(world, "MG-2.4")].assignees == ["bob"]
+    with Session(world.engine) as session:
+        owner = session.exec(select(ControlTask).where(ControlTask.control_id == "MG-2.4")).one()
+        assert owner.owner == "bob"
+    world.comment(parent.number, "/controls assign MG-2.4 @stranger")
+    world.work()
+    assert world.issues()[_number(world, "MG-2.4")].assignees == ["bob"]
+    assert any("Issue.assignees invalid" in c.body for c in world.fake.repo(REPO).comments.values())
     # A reader may not run commands; a writer closes the rest with commands.
     world.comment(_number(world, "GV-4.2"), "/controls done", author="mallory")
     world.work()

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from integrations import ItemRef, Tracker
-from integrations.capabilities import IssuePermission, RepositoryAccess
+from integrations import ItemRef, Tracker, TrackerRejected
+from integrations.capabilities import Assignable, IssuePermission, RepositoryAccess
 from workflows.errors import WorkflowError
 from workflows.inbound import find_item
 from workflows.mirror import change_status
-from workflows.models import ControlTask, ItemKind, OutboxItem, Release, Workspace
+from workflows.models import ControlTask, ItemKind, OutboxItem, Release, TrackerItem, Workspace
 from workflows.opening import StartRequest, request_start
 from workflows.progress import summarize
 from workflows.releases import release_tasks
@@ -47,8 +47,8 @@ def run_command_job(*, session: Session, job: OutboxItem, tracker: Tracker, now:
         )
         return
     try:
-        reply = _run(session, job, data, now)
-    except (CommandRefused, WorkflowError) as exc:
+        reply = _run(session, job, data, now, tracker)
+    except (CommandRefused, WorkflowError, TrackerRejected) as exc:
         session.rollback()
         tracker.comment(ref, f"@{author} {exc}")
         return
@@ -65,7 +65,9 @@ def _may_act(tracker: RepositoryAccess, ref: ItemRef, author: str) -> bool:
     return tracker.permission(author) in WRITE_ROLES
 
 
-def _run(session: Session, job: OutboxItem, data: dict[str, Any], now: datetime) -> str | None:
+def _run(
+    session: Session, job: OutboxItem, data: dict[str, Any], now: datetime, tracker: Tracker
+) -> str | None:
     """Apply the command; returns a reply for commands that answer with text."""
     name = data["name"]
     if name == "start":
@@ -87,6 +89,7 @@ def _run(session: Session, job: OutboxItem, data: dict[str, Any], now: datetime)
         task.evidence = [*task.evidence, str(data["url"])]
     elif name == "assign":
         task.owner = str(data["user"])
+        _assign_items(session, task, tracker, task.owner)
     elif name == "status":
         return _status(session, release, now)
     else:
@@ -95,6 +98,21 @@ def _run(session: Session, job: OutboxItem, data: dict[str, Any], now: datetime)
     session.add(task)
     session.commit()
     return None
+
+
+def _assign_items(session: Session, task: ControlTask, tracker: Tracker, login: str) -> None:
+    """Assign the control's own issue too, where the tracker assigns by login."""
+    if not isinstance(tracker, Assignable):
+        return
+    items = session.exec(
+        select(TrackerItem).where(
+            TrackerItem.task_id == task.id, TrackerItem.tracker == tracker.name
+        )
+    ).all()
+    for item in items:
+        if item.external_id:
+            ref = ItemRef(item.tracker, item.external_id, item.url or "", item.internal_id)
+            tracker.set_assignees(ref, [login.removeprefix("@")])
 
 
 def _start(session: Session, job: OutboxItem, data: dict[str, Any], now: datetime) -> str:

@@ -105,6 +105,12 @@ class GitHubTracker:
             if note:
                 self.comment(ref, note)
 
+    def set_assignees(self, ref: ItemRef, logins: Sequence[str]) -> None:
+        """Make these people the issue's assignees (no write when they already are)."""
+        issue = self._fresh(ref)
+        if sorted(a.login for a in issue.assignees) != sorted(logins):
+            self._write(lambda: issue.edit(assignees=list(logins)))
+
     def comment(self, ref: ItemRef, body: str) -> None:
         """Post a comment on the issue."""
         self._write(lambda: self._lazy(ref).create_comment(body))
