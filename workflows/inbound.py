@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from integrations import WorkState
 from workflows.errors import WorkflowError
-from workflows.mirror import COMMENT, change_status
+from workflows.mirror import COMMENT, change_status, task_items
 from workflows.models import ControlTask, ItemKind, Release, TrackerItem
 from workflows.outbox import enqueue
 from workflows.status import CLOSED, ChangeSource, ControlStatus
@@ -174,8 +174,7 @@ def _explain(session: Session, task: ControlTask, reason: str, now: datetime) ->
     """Queue a comment on the task's items saying why a tracker change was not applied."""
     release = session.get(Release, task.release_id)
     assert release is not None
-    items = session.exec(select(TrackerItem).where(TrackerItem.task_id == task.id)).all()
-    for item in items:
+    for item in task_items(session=session, task=task):
         enqueue(
             session=session,
             workspace_id=release.workspace_id,

@@ -33,22 +33,31 @@ def enqueue_views(*, session: Session, release: Release, now: datetime) -> None:
         payload={"release_id": release.id},
     )
     if release.gate_sha or release.pr_shas:
-        enqueue(
-            session=session,
-            workspace_id=workspace.id,
-            kind=GATE,
-            key=f"gate:{release.id}",
-            now=now,
-            payload={"release_id": release.id},
-        )
+        enqueue_gate(session=session, release=release, now=now)
+
+
+def enqueue_gate(*, session: Session, release: Release, now: datetime) -> None:
+    """Re-evaluate the release's gate (coalesced: one job per release)."""
+    enqueue(
+        session=session,
+        workspace_id=release.workspace_id,
+        kind=GATE,
+        key=f"gate:{release.id}",
+        now=now,
+        payload={"release_id": release.id},
+    )
+
+
+def task_items(*, session: Session, task: ControlTask) -> list[TrackerItem]:
+    """The tracker items that mirror one task (its own issue in each tracker)."""
+    return list(session.exec(select(TrackerItem).where(TrackerItem.task_id == task.id)).all())
 
 
 def enqueue_task_views(*, session: Session, task: ControlTask, now: datetime) -> None:
     """Make the task's own items, the checklist and the gate show the task's current status."""
     release = session.get(Release, task.release_id)
     assert release is not None
-    items = session.exec(select(TrackerItem).where(TrackerItem.task_id == task.id)).all()
-    for item in items:
+    for item in task_items(session=session, task=task):
         enqueue(
             session=session,
             workspace_id=release.workspace_id,

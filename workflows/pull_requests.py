@@ -6,9 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from workflows.mirror import GATE
+from workflows.mirror import enqueue_gate
 from workflows.models import Release, ReleaseState, Workspace
-from workflows.outbox import enqueue
 from workflows.repo_config import RepoConfig
 
 MAX_PR_SHAS = 20
@@ -36,13 +35,6 @@ def gate_pull_request(
     shas = [s for s in release.pr_shas if s != head_sha] + [head_sha]
     release.pr_shas = shas[-MAX_PR_SHAS:]
     session.add(release)
-    enqueue(
-        session=session,
-        workspace_id=workspace.id,
-        kind=GATE,
-        key=f"gate:{release.id}",
-        now=now,
-        payload={"release_id": release.id},
-    )
+    enqueue_gate(session=session, release=release, now=now)
     session.commit()
     return release

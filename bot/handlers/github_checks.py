@@ -13,10 +13,9 @@ from integrations.github.events import (
     ReleaseEvent,
     SubIssuesEvent,
 )
-from workflows.mirror import GATE
+from workflows.mirror import enqueue_gate
 from workflows.models import Release
 from workflows.opening import StartRequest, request_start
-from workflows.outbox import enqueue
 from workflows.pull_requests import gate_pull_request
 
 router = Router()
@@ -25,7 +24,7 @@ router = Router()
 @router.register("check_run", "rerequested")
 @router.register("check_run", "requested_action")
 def rerun(ctx: GitHubContext, event: CheckRunEvent) -> Handled:
-    """ "Re-run" on the gate re-evaluates it."""
+    """The "Re-run" button on the gate re-evaluates it."""
     workspace = ctx.workspace(event.repo.full_name, event.installation_id)
     release = ctx.session.exec(
         select(Release).where(
@@ -34,14 +33,7 @@ def rerun(ctx: GitHubContext, event: CheckRunEvent) -> Handled:
     ).first()
     if release is None or workspace.id is None:
         raise IgnoredEvent(f"no release gate on {event.head_sha}")
-    enqueue(
-        session=ctx.session,
-        workspace_id=workspace.id,
-        kind=GATE,
-        key=f"gate:{release.id}",
-        now=ctx.now,
-        payload={"release_id": release.id},
-    )
+    enqueue_gate(session=ctx.session, release=release, now=ctx.now)
     ctx.session.commit()
     return Handled(True, f"gate of {release.slug} queued")
 
