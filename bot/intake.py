@@ -128,7 +128,7 @@ def process(engine: Engine, delivery: Delivery, handler: Process) -> JSONRespons
             _record_failure(session, delivery, now, "internal error")
             return answer(200, status="failed", detail="recorded; redeliver to retry")
         outcome = DeliveryOutcome.PROCESSED if handled.processed else DeliveryOutcome.IGNORED
-        finish_delivery(session=session, delivery=stored, outcome=outcome, detail=handled.detail)
+        finish_delivery(session=session, row_id=stored, outcome=outcome, detail=handled.detail)
         session.commit()
     if handled.processed:
         return answer(202, status="processed", detail=handled.detail)
@@ -148,6 +148,6 @@ def _record_failure(session: Session, delivery: Delivery, now: datetime, detail:
     )
     if stored is not None:
         finish_delivery(
-            session=session, delivery=stored, outcome=DeliveryOutcome.FAILED, detail=detail
+            session=session, row_id=stored, outcome=DeliveryOutcome.FAILED, detail=detail
         )
     session.commit()

@@ -38,7 +38,7 @@ def _claim(session: Session, delivery_id: str = "d-1") -> object:
 def test_a_delivery_is_stored_once(session: Session) -> None:
     first = _claim(session)
     assert first is not None
-    finish_delivery(session=session, delivery=first, outcome=DeliveryOutcome.PROCESSED, detail=None)  # type: ignore[arg-type]
+    finish_delivery(session=session, row_id=first, outcome=DeliveryOutcome.PROCESSED, detail=None)  # type: ignore[arg-type]
     session.commit()
     assert _claim(session) is None
     assert _claim(session, "d-2") is not None
@@ -46,7 +46,7 @@ def test_a_delivery_is_stored_once(session: Session) -> None:
 
 def test_a_failed_delivery_can_be_redelivered(session: Session) -> None:
     first = _claim(session)
-    finish_delivery(session=session, delivery=first, outcome=DeliveryOutcome.FAILED, detail="boom")  # type: ignore[arg-type]
+    finish_delivery(session=session, row_id=first, outcome=DeliveryOutcome.FAILED, detail="boom")  # type: ignore[arg-type]
     session.commit()
     assert _claim(session) is not None
 
@@ -120,3 +120,36 @@ def test_two_workers_never_claim_the_same_job(engine: Engine, workspace_id: int)
         b = claim_due(session=second, now=NOW, limit=6)
     assert len(a) == 6 and len(b) == 4
     assert not {j.id for j in a} & {j.id for j in b}
+
+
+def _view(session: Session, workspace_id: int, key: str = "checklist:1") -> None:
+    from workflows.outbox import enqueue_view
+
+    enqueue_view(
+        session=session, workspace_id=workspace_id, kind="checklist", coalesce_key=key, now=NOW
+    )
+    session.commit()
+
+
+def test_view_refreshes_insert_rows_and_run_once(session: Session, workspace_id: int) -> None:
+    for _ in range(3):
+        _view(session, workspace_id)
+    _view(session, workspace_id, "checklist:2")
+    assert pending_count(session=session) == 4
+    jobs = claim_due(session=session, now=NOW)
+    assert sorted(j.coalesce_key or "" for j in jobs) == ["checklist:1", "checklist:2"]
+    for job in jobs:
+        complete(session=session, item=job, now=NOW)
+    assert pending_count(session=session) == 0
+
+
+def test_a_view_refreshed_while_running_runs_again_afterwards(
+    session: Session, workspace_id: int
+) -> None:
+    _view(session, workspace_id)
+    (running,) = claim_due(session=session, now=NOW)
+    _view(session, workspace_id)  # a change arrives while the refresh runs
+    assert claim_due(session=session, now=NOW) == []  # never two refreshes of one view at once
+    complete(session=session, item=running, now=NOW)
+    (again,) = claim_due(session=session, now=NOW)
+    assert again.id != running.id and again.coalesce_key == "checklist:1"

@@ -1,13 +1,16 @@
-"""Received webhooks: store each delivery once; a redelivery of a processed one is a duplicate."""
+"""Received webhooks: store each delivery once; a redelivery of a handled one is a duplicate."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import select, update
+from sqlmodel import Session
 
 from workflows.models import Delivery, DeliveryOutcome
 from workflows.upsert import insert_for
+
+TABLE = Delivery.__table__  # type: ignore[attr-defined]
 
 
 def claim_delivery(
@@ -18,8 +21,8 @@ def claim_delivery(
     event: str,
     action: str | None,
     now: datetime,
-) -> Delivery | None:
-    """The stored delivery to process now, or None if this id was already handled.
+) -> int | None:
+    """The stored delivery's row id to process now, or None if this id was already handled.
 
     A delivery that failed earlier may be processed again when it is redelivered.
     """
@@ -31,20 +34,23 @@ def claim_delivery(
         "outcome": DeliveryOutcome.RECEIVED.value,
         "received_at": now,
     }
-    table = Delivery.__table__  # type: ignore[attr-defined]
-    insert = insert_for(session, table).values(**values).on_conflict_do_nothing()
-    inserted = session.connection().execute(insert.returning(table.c.id)).first() is not None
-    query = select(Delivery).where(Delivery.source == source, Delivery.delivery_id == delivery_id)
-    stored = session.exec(query.execution_options(populate_existing=True)).one()
-    if inserted or stored.outcome is DeliveryOutcome.FAILED:
-        return stored
-    return None
+    insert = insert_for(session, TABLE).values(**values).on_conflict_do_nothing()
+    connection = session.connection()
+    inserted = connection.execute(insert.returning(TABLE.c.id)).scalar()
+    if inserted is not None:
+        return int(inserted)
+    existing = connection.execute(
+        select(TABLE.c.id, TABLE.c.outcome).where(
+            TABLE.c.source == source, TABLE.c.delivery_id == delivery_id
+        )
+    ).one()
+    return int(existing.id) if existing.outcome == DeliveryOutcome.FAILED.value else None
 
 
 def finish_delivery(
-    *, session: Session, delivery: Delivery, outcome: DeliveryOutcome, detail: str | None
+    *, session: Session, row_id: int, outcome: DeliveryOutcome, detail: str | None
 ) -> None:
     """Record what became of a delivery (in the caller's transaction)."""
-    delivery.outcome = outcome
-    delivery.detail = detail
-    session.add(delivery)
+    session.connection().execute(
+        update(TABLE).where(TABLE.c.id == row_id).values(outcome=outcome.value, detail=detail)
+    )

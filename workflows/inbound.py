@@ -1,4 +1,8 @@
-"""Apply what people did in a tracker (close, reopen, tick, transition) to the control tasks."""
+"""Apply what people did in a tracker (close, reopen, tick, transition) to the control tasks.
+
+These functions leave the commit to their caller, so a webhook's delivery record, the status
+change, its audit row and the queued view updates commit together.
+"""
 
 from __future__ import annotations
 
@@ -93,7 +97,6 @@ def apply_github_close(
         now=now,
         payload={"item_id": item.id, "author": actor},
     )
-    session.commit()
     return Outcome(True, "closed as not planned: looking for the justification")
 
 
@@ -149,7 +152,10 @@ def _move(
     note: str | None,
     where: str,
 ) -> Outcome:
-    """Change the task's status from a tracker event; refusals are explained on the item."""
+    """Change the task's status from a tracker event (the caller commits); refusals are explained.
+
+    The status table refuses a move before anything is written, so nothing needs undoing.
+    """
     try:
         changed = change_status(
             session=session,
@@ -159,12 +165,11 @@ def _move(
             source=ChangeSource.WEBHOOK,
             now=now,
             note=note,
+            commit=False,
         )
     except WorkflowError as exc:
-        session.rollback()
         _explain(session, task, str(exc), now)
         return Outcome(False, f"{task.control_id}: {exc}")
-    session.commit()
     if not changed:
         return Outcome(False, f"{task.control_id} already {status.value}")
     return Outcome(True, f"{task.control_id} -> {status.value} ({where})")
@@ -186,4 +191,3 @@ def _explain(session: Session, task: ControlTask, reason: str, now: datetime) ->
                 "body": f"controlbot did not apply this change: {reason}.",
             },
         )
-    session.commit()

@@ -203,7 +203,8 @@ def _differs(session: Session, row: TrackerItem, state: RemoteState) -> bool:
         return False  # our change is newer: the outbox makes Jira follow it
     pending = session.exec(
         select(OutboxItem).where(
-            OutboxItem.key == f"{ITEM_STATE}:{row.id}", OutboxItem.state == OutboxState.PENDING
+            OutboxItem.coalesce_key == f"{ITEM_STATE}:{row.id}",
+            OutboxItem.state == OutboxState.PENDING,
         )
     ).first()
     return pending is None
@@ -221,4 +222,5 @@ def _apply(session: Session, tracker_name: str, state: RemoteState, now: datetim
         now=now,
         note=state.note,
     )
+    session.commit()
     return outcome.applied

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from workflows.models import ControlTask, Release, TrackerItem, Workspace, WorkspaceKind
-from workflows.outbox import enqueue
+from workflows.outbox import enqueue_view
 from workflows.status import ChangeSource, ControlStatus
 from workflows.tasks import set_status
 
@@ -24,11 +24,11 @@ def enqueue_views(*, session: Session, release: Release, now: datetime) -> None:
     if workspace is None or workspace.kind is WorkspaceKind.LOCAL:
         return
     assert workspace.id is not None
-    enqueue(
+    enqueue_view(
         session=session,
         workspace_id=workspace.id,
         kind=CHECKLIST,
-        key=f"checklist:{release.id}",
+        coalesce_key=f"checklist:{release.id}",
         now=now,
         payload={"release_id": release.id},
     )
@@ -38,11 +38,11 @@ def enqueue_views(*, session: Session, release: Release, now: datetime) -> None:
 
 def enqueue_gate(*, session: Session, release: Release, now: datetime) -> None:
     """Re-evaluate the release's gate (coalesced: one job per release)."""
-    enqueue(
+    enqueue_view(
         session=session,
         workspace_id=release.workspace_id,
         kind=GATE,
-        key=f"gate:{release.id}",
+        coalesce_key=f"gate:{release.id}",
         now=now,
         payload={"release_id": release.id},
     )
@@ -58,11 +58,11 @@ def enqueue_task_views(*, session: Session, task: ControlTask, now: datetime) ->
     release = session.get(Release, task.release_id)
     assert release is not None
     for item in task_items(session=session, task=task):
-        enqueue(
+        enqueue_view(
             session=session,
             workspace_id=release.workspace_id,
             kind=ITEM_STATE,
-            key=f"item_state:{item.id}",
+            coalesce_key=f"item_state:{item.id}",
             now=now,
             payload={"item_id": item.id},
         )
@@ -78,13 +78,15 @@ def change_status(
     source: ChangeSource,
     now: datetime,
     note: str | None = None,
+    commit: bool = True,
 ) -> bool:
-    """Apply a status change with its audit row and the view updates, in one commit."""
+    """Apply a status change with its audit row and the view updates, in one transaction."""
     change = set_status(
         session=session, task=task, status=status, actor=actor, source=source, now=now, note=note
     )
     if change is None:
         return False
     enqueue_task_views(session=session, task=task, now=now)
-    session.commit()
+    if commit:
+        session.commit()
     return True

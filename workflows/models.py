@@ -226,6 +226,7 @@ class OutboxItem(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=300, unique=True)
+    coalesce_key: str | None = Field(default=None, max_length=300, index=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     kind: str = Field(max_length=50)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

@@ -7,6 +7,13 @@ import workflows.models  # noqa: F401  (registers the tables on SQLModel.metadat
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Tables other libraries own in our database; autogenerate must neither drop nor model them.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})  # bot.scheduler's APScheduler job store
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Leave foreign tables out of autogenerate's comparison."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def run_migrations_online() -> None:
@@ -22,6 +29,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

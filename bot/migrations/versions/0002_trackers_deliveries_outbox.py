@@ -49,6 +49,7 @@ def upgrade() -> None:
         "outboxitem",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=300), nullable=False),
+        sa.Column("coalesce_key", sa.String(length=300), nullable=True),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=50), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
@@ -73,6 +74,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outboxitem", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_due", ["state", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_outboxitem_coalesce_key"), ["coalesce_key"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_outboxitem_workspace_id"), ["workspace_id"], unique=False
         )
@@ -176,6 +180,7 @@ def downgrade() -> None:
     op.drop_table("trackeritem")
     with op.batch_alter_table("outboxitem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outboxitem_workspace_id"))
+        batch_op.drop_index(batch_op.f("ix_outboxitem_coalesce_key"))
         batch_op.drop_index("ix_outbox_due")
 
     op.drop_table("outboxitem")
