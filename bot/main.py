@@ -13,9 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import api, jira_webhooks, migrate, setup, webhooks
 from bot.db import make_engine, ping
+from bot.scheduler import build_scheduler
 from bot.settings import Settings, get_settings
 from bot.trackers import TrackerRegistry
-from bot.worker import OutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -23,19 +23,22 @@ log = logging.getLogger(__name__)
 def create_app(
     settings: Settings | None = None, *, engine: Engine | None = None, run_worker: bool = False
 ) -> FastAPI:
-    """Build the web app around one engine; `run_worker` also drains the outbox in the process."""
+    """Build the web app around one engine; `run_worker` also runs the job scheduler in it."""
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url.get_secret_value())
     registry = TrackerRegistry(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker = OutboxWorker(engine, registry.for_workspace, interval=settings.worker_interval)
-        if run_worker:
-            worker.start()
+        scheduler = None
+        if run_worker:  # jobs run only in the process that wins the leader election
+            scheduler = build_scheduler(
+                settings=settings, engine=engine, tracker_for=registry.for_workspace
+            )
+            scheduler.start()
         yield
-        if run_worker:
-            worker.stop()
+        if scheduler is not None:
+            scheduler.shutdown()
         engine.dispose()
 
     app = FastAPI(title="controlbot", version="0.1.0", lifespan=lifespan)
@@ -63,8 +66,7 @@ def create_app(
 def app_from_env() -> FastAPI:
     """The app as `serve --workers N` starts it in each process (settings from the environment).
 
-    Only the first process would need the outbox worker; claims are safe to share, so every
-    process runs one and `SKIP LOCKED` (PostgreSQL) keeps them from doing a job twice.
+    Every process starts a scheduler; the leader election (`bot.leader`) lets one run the jobs.
     """
     settings = get_settings()
     return create_app(settings, run_worker=settings.run_worker)

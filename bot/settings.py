@@ -27,7 +27,13 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     max_webhook_bytes: int = 25 * 1024 * 1024
     worker_interval: float = Field(default=2.0, description="seconds between outbox drains")
-    run_worker: bool = Field(default=True, description="drain the outbox inside `serve`")
+    run_worker: bool = Field(default=True, description="run the job scheduler inside `serve`")
+    leader_retry_seconds: float = Field(
+        default=15.0, gt=0, description="seconds between scheduler leadership checks and tries"
+    )
+    jira_reconcile_minutes: float = Field(
+        default=10.0, gt=0, description="minutes between Jira reconciles (missed webhooks)"
+    )
     api_token: SecretStr | None = None
 
     github_app_id: int | None = None

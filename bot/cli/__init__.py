@@ -1,4 +1,4 @@
-"""The `controlbot` command line: catalog, release, task, db and serve."""
+"""The `controlbot` command line: catalog, release, task, db, serve and scheduler."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from typer.main import get_command
 
-from bot.cli import catalog, db, jira, outbox, release, task
+from bot.cli import catalog, db, jira, outbox, release, scheduler, task
 from bot.cli.errors import run_guarded
 from bot.cli.state import CliState
 
@@ -24,6 +24,7 @@ app.add_typer(task.app, name="task")
 app.add_typer(db.app, name="db")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(jira.app, name="jira")
+app.command("scheduler")(scheduler.run)
 
 
 @app.callback()
@@ -40,7 +41,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
 ) -> None:
-    """Run the web service (health, readiness, and later webhooks and the dashboard)."""
+    """Run the web service (webhooks, API, dashboard) and, unless disabled, the job scheduler."""
     import uvicorn
 
     from bot.main import create_app
