@@ -25,6 +25,7 @@ from workflows.releases import (
     find_release,
     release_tasks,
 )
+from workflows.retarget import retarget_release
 from workflows.tracking import tracker_errors
 
 
@@ -113,6 +114,34 @@ def _open_locally(
     return JSONResponse(
         status_code=201, content={"release": release.slug, "tasks": count, "status": "created"}
     )
+
+
+class ReleaseChange(BaseModel):
+    """What can be changed on a release."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_date: date
+
+
+@router.patch("/releases/{ref}")
+def change_release(
+    ref: str, body: ReleaseChange, request: Request, caller: Caller
+) -> dict[str, Any]:
+    """Move the target date; open controls' due dates follow and the tracker is told."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            release = find_release(session=session, ref=ref)
+        except UnknownRelease as exc:
+            raise HTTPException(404, str(exc)) from None
+        moved = retarget_release(
+            session=session,
+            release=release,
+            target_date=body.target_date,
+            actor=caller,
+            now=datetime.now(UTC),
+        )
+    return {"release": release.slug, "target_date": body.target_date.isoformat(), "moved": moved}
 
 
 @router.get("/releases/{ref}")

@@ -88,9 +88,16 @@ def due_date_for(
     control: Control, target_date: date | None, due_offsets: Mapping[str, int]
 ) -> date | None:
     """Target date minus the control's offset (by control id, else by function; 0 if neither)."""
+    return due_date(control.id, control.function, target_date, due_offsets)
+
+
+def due_date(
+    control_id: str, function: Function, target_date: date | None, due_offsets: Mapping[str, int]
+) -> date | None:
+    """The due-date rule shared by planning and re-targeting."""
     if target_date is None:
         return None
-    days = due_offsets.get(control.id, due_offsets.get(control.function.value, 0))
+    days = due_offsets.get(control_id, due_offsets.get(function.value, 0))
     return target_date - timedelta(days=days)
 
 

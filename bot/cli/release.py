@@ -24,6 +24,7 @@ from workflows.releases import (
     list_releases,
     release_tasks,
 )
+from workflows.retarget import retarget_release
 from workflows.tracking import tracker_errors
 
 app = typer.Typer(help="Plan, open and follow model releases.", no_args_is_help=True)
@@ -180,6 +181,31 @@ def _create_in_repo(
     print(f"opened release {release.slug} in {repo}: {count} issues")
     for problem in release.problems:
         print(f"warning: {problem}")
+
+
+@app.command("retarget")
+def retarget(
+    ctx: typer.Context,
+    release: ReleaseRef,
+    target_date: Annotated[str, typer.Option("--target-date", help="The new date (YYYY-MM-DD).")],
+    actor: Annotated[str | None, typer.Option(help="Who moves it (audit).")] = None,
+) -> None:
+    """Move a release's target date; open controls' due dates follow and the tracker is told."""
+    state: CliState = ctx.obj
+    new_date = parse_date(target_date, "--target-date")
+    assert new_date is not None
+    with session_scope(state.migrated_engine()) as session:
+        found = find_release(session=session, ref=release)
+        moved = retarget_release(
+            session=session,
+            release=found,
+            target_date=new_date,
+            actor=actor or default_actor(),
+            now=now(),
+        )
+    print(
+        f"{found.slug} now targets {new_date.isoformat()}: {moved} open controls got new due dates"
+    )
 
 
 @app.command("list")
