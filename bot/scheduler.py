@@ -5,11 +5,9 @@ while it leads (`bot.leader`): a leader thread polls the election every
 `settings.leader_retry_seconds`; on gaining leadership it builds a fresh `BackgroundScheduler`,
 (re)writes the job list with `replace_existing=True` and starts it; on losing leadership it shuts
 it down. Each job also checks leadership first, covering the moments between a lost lock and the
-shutdown. The jobs are idempotent (outbox claims, reconcile compares states), so an overlap on a
-network split does no harm.
-
-The job store pickles references to the module-level job functions and their one argument, a
-key into `_RUNTIMES`, where the process keeps the engine, tracker factory and clock.
+shutdown. The jobs are idempotent (outbox claims, reconcile compares states, reminders are
+claimed in SQL), so an overlap on a network split does no harm. The job store pickles references
+to module-level job functions and a key into `_RUNTIMES` (engine, tracker factory and clock).
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import make_engine
 from bot.leader import Elector, make_elector
+from bot.remind_job import REMIND, REMIND_GRACE_SECONDS, remind
 from bot.settings import Settings
 from integrations import TrackerError
 from workflows.errors import WorkflowError
@@ -66,7 +65,7 @@ class Runtime:
 _RUNTIMES: dict[str, Runtime] = {}
 
 
-def _runtime(key: str) -> Runtime | None:
+def active_runtime(key: str) -> Runtime | None:
     """The runtime of a job, if its scheduler still runs and leads in this process."""
     runtime = _RUNTIMES.get(key)
     if runtime is None or not runtime.is_leader():
@@ -77,7 +76,7 @@ def _runtime(key: str) -> Runtime | None:
 
 def drain_outbox(runtime: str) -> None:
     """Job: run due outbox writes, again while there is work, for at most one interval."""
-    found = _runtime(runtime)
+    found = active_runtime(runtime)
     if found is None:
         return
     deadline = time.monotonic() + found.drain_budget
@@ -89,7 +88,7 @@ def drain_outbox(runtime: str) -> None:
 
 def reconcile_jira(runtime: str) -> dict[str, str]:
     """Job: repair missed webhooks in every active Jira workspace; a failure skips only its own."""
-    found = _runtime(runtime)
+    found = active_runtime(runtime)
     if found is None:
         return {}
     outcomes: dict[str, str] = {}
@@ -145,6 +144,7 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             IntervalTrigger(minutes=settings.jira_reconcile_minutes, timezone=UTC),
             RECONCILE_GRACE_SECONDS,
         ),
+        JobSpec(REMIND, remind, IntervalTrigger(hours=1, timezone=UTC), REMIND_GRACE_SECONDS),
     ]
 
 

@@ -191,7 +191,8 @@ def test_the_leader_schedules_exactly_the_job_list(engine: Engine) -> None:
         scheduler.start()  # idempotent
         assert wait_for(lambda: scheduler.running_jobs)
         jobs = {job.id: job for job in scheduler.jobs()}
-        assert set(jobs) == {sched.DRAIN_OUTBOX, sched.RECONCILE_JIRA}
+        assert set(jobs) == {sched.DRAIN_OUTBOX, sched.RECONCILE_JIRA, sched.REMIND}
+        assert jobs[sched.REMIND].trigger.interval == timedelta(hours=1)
         assert isinstance(jobs[sched.DRAIN_OUTBOX].trigger, IntervalTrigger)
         assert jobs[sched.DRAIN_OUTBOX].trigger.interval == timedelta(seconds=0.2)
         assert jobs[sched.RECONCILE_JIRA].trigger.interval == timedelta(minutes=10)

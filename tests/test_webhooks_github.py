@@ -299,6 +299,15 @@ def test_a_command_is_queued_for_the_worker(
     assert job.payload["author"] == "ana" and job.payload["external_id"] == "o/r#2"
 
 
+def test_snooze_is_queued_with_its_days(
+    client: TestClient, session: Session, tracked: tuple[Release, InMemoryTracker]
+) -> None:
+    answer = post(client, "issue_comment", _comment("/controls snooze 7"), secret=SECRET)
+    assert answer.status_code == 202
+    job = session.exec(select(OutboxItem)).one()
+    assert (job.kind, job.payload["name"], job.payload["days"]) == ("command", "snooze", 7)
+
+
 def test_plain_comments_are_ignored_and_bad_commands_get_help(
     client: TestClient, session: Session, tracked: tuple[Release, InMemoryTracker]
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -85,6 +85,7 @@ def _run(
             note=data.get("reason"),
         )
         return None if changed else f"{task.control_id} is already {task.status.value}."
+    reply: str | None = None
     if name == "evidence":
         task.evidence = [*task.evidence, str(data["url"])]
     elif name == "assign":
@@ -92,12 +93,16 @@ def _run(
         _assign_items(session, task, tracker, task.owner)
     elif name == "status":
         return _status(session, release, now)
+    elif name == "snooze":
+        task.snoozed_until = now + timedelta(days=int(data["days"]))
+        until = f"{task.snoozed_until:%Y-%m-%d %H:%M} UTC"
+        reply = f"Reminders for {task.control_id} are snoozed until {until}."
     else:
         raise CommandRefused(f"`/controls {name}` is not available yet.")
     task.updated_at = now
     session.add(task)
     session.commit()
-    return None
+    return reply
 
 
 def _assign_items(session: Session, task: ControlTask, tracker: Tracker, login: str) -> None:

@@ -127,6 +127,7 @@ class ControlTask(SQLModel, table=True):
     status: ControlStatus = Field(default=ControlStatus.TODO, sa_type=_enum(ControlStatus))
     owner: str | None = Field(default=None, max_length=255)
     due_date: date | None = None
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     justification: str | None = Field(default=None, sa_type=sa.Text)
     evidence: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -209,6 +210,27 @@ class Delivery(SQLModel, table=True):
     )
     detail: str | None = Field(default=None, sa_type=sa.Text)
     received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ReminderKind(StrEnum):
+    """What a reminder says about a task."""
+
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder claimed for one task, kind and period: inserted once, before it is sent."""
+
+    __table_args__ = (sa.UniqueConstraint("task_id", "kind", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="controltask.id")
+    release_id: int = Field(foreign_key="release.id", index=True)
+    kind: ReminderKind = Field(sa_type=_enum(ReminderKind))
+    period: str = Field(max_length=40)
+    sent_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class OutboxState(StrEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -64,6 +65,49 @@ class GateConfig(BaseModel):
     release_branch: str | None = None
 
 
+class Weekday(StrEnum):
+    """A day of the week, as written in config."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class ReminderConfig(BaseModel):
+    """When and how people are reminded of due and overdue controls."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    lead: int = Field(default=3, ge=0, le=30)
+    escalate_after: int = Field(default=2, ge=1, le=20)
+    escalate_to: list[str] = Field(default_factory=list)
+    backoff_days: int = Field(default=1, ge=1, le=30)
+    max_reminders: int = Field(default=5, ge=1, le=20)
+    quiet_days: list[Weekday] = Field(default_factory=lambda: [Weekday.SAT, Weekday.SUN])
+    timezone: str = "UTC"
+
+    @field_validator("quiet_days")
+    @classmethod
+    def _some_day_is_working(cls, value: list[Weekday]) -> list[Weekday]:
+        if len(set(value)) >= len(Weekday):
+            raise ValueError("every day is quiet; leave at least one working day")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+
 class RepoConfig(BaseModel):
     """Everything `.github/controlbot.yml` can set, with the defaults a new install gets."""
 
@@ -78,6 +122,7 @@ class RepoConfig(BaseModel):
     open_on_release: bool = False
     include_prereleases: bool = False
     gate: GateConfig = Field(default_factory=GateConfig)
+    reminders: ReminderConfig = Field(default_factory=ReminderConfig)
 
     @field_validator("due_offsets")
     @classmethod

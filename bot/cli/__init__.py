@@ -1,4 +1,4 @@
-"""The `controlbot` command line: catalog, release, task, db, serve and scheduler."""
+"""The `controlbot` command line: catalog, release, task, db, serve, scheduler and remind."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from typer.main import get_command
 
-from bot.cli import catalog, db, jira, outbox, release, scheduler, task
+from bot.cli import catalog, db, jira, outbox, release, remind, scheduler, task
 from bot.cli.errors import run_guarded
 from bot.cli.state import CliState
 
@@ -25,6 +25,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(jira.app, name="jira")
 app.command("scheduler")(scheduler.run)
+app.command("remind")(remind.run)
 
 
 @app.callback()

@@ -26,7 +26,7 @@ def created(ctx: GitHubContext, event: CommentEvent) -> Handled:
     workspace = ctx.workspace(event.repo.full_name, event.installation_id)
     assert workspace.id is not None
     external_id = f"{event.repo.full_name}#{event.issue.number}"
-    if isinstance(parsed, CommandError) or parsed.name in (CommandName.HELP, CommandName.SNOOZE):
+    if isinstance(parsed, CommandError) or parsed.name is CommandName.HELP:
         body = _help_reply(parsed, event.author.login)
         enqueue(
             session=ctx.session,
@@ -51,11 +51,9 @@ def created(ctx: GitHubContext, event: CommentEvent) -> Handled:
 
 
 def _help_reply(parsed: Command | CommandError, login: str) -> str:
-    """The reply to a bad command, `help`, or a command that is not available yet."""
+    """The reply to a bad command or `help`."""
     if isinstance(parsed, CommandError):
         return f"@{login} {parsed.message}\n\n{HELP_TEXT}"
-    if parsed.name is CommandName.SNOOZE:
-        return f"@{login} snoozing arrives with reminders; nothing was changed.\n\n{HELP_TEXT}"
     return HELP_TEXT
 
 
@@ -77,6 +75,7 @@ def _payload(command: Command, event: CommentEvent, external_id: str) -> dict[st
         "reason": command.reason,
         "url": command.url,
         "user": command.user,
+        "days": command.days,
         "start": start,
         "external_id": external_id,
         "comment_id": event.comment_id,

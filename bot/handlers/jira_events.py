@@ -113,7 +113,7 @@ def comment_created(ctx: JiraContext, event: JiraCommentCreated) -> Handled:
         raise IgnoredEvent("not a /controls command")
     assert workspace.id is not None
     author = event.author or "someone"
-    if isinstance(parsed, CommandError) or parsed.name in (CommandName.HELP, CommandName.SNOOZE):
+    if isinstance(parsed, CommandError) or parsed.name is CommandName.HELP:
         payload: dict[str, Any] = {"external_id": issue_key, "body": _help_reply(parsed)}
         if item is not None:
             payload["item_id"] = item.id
@@ -151,11 +151,9 @@ def _commented_issue(ctx: JiraContext, event: JiraCommentCreated) -> tuple[str, 
 
 
 def _help_reply(parsed: Command | CommandError) -> str:
-    """The reply to a bad command, `help`, or a command that is not available yet."""
+    """The reply to a bad command or to `help`."""
     if isinstance(parsed, CommandError):
         return f"{parsed.message}\n\n{HELP_TEXT}"
-    if parsed.name is CommandName.SNOOZE:
-        return f"Snoozing arrives with reminders; nothing was changed.\n\n{HELP_TEXT}"
     return HELP_TEXT
 
 
@@ -179,6 +177,7 @@ def _payload(
         "reason": command.reason,
         "url": command.url,
         "user": command.user,
+        "days": command.days,
         "start": start,
         "external_id": issue_key,
         "comment_id": int(event.comment_id) if event.comment_id.isdigit() else None,
