@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from integrations import (
@@ -84,7 +85,7 @@ def _run_one(
         HANDLERS[job.kind](session=session, job=job, tracker=tracker_for(workspace), now=clock())
     except RateLimited as exc:
         _failed(session, job, exc, clock(), stats, retry_after=exc.retry_after)
-    except TrackerUnavailable as exc:
+    except (TrackerUnavailable, IntegrityError) as exc:  # a racing replica: retry later
         _failed(session, job, exc, clock(), stats)
     except (TrackerAuthError, ItemNotFound, TrackerRejected, WorkflowError, KeyError) as exc:
         _failed(session, job, exc, clock(), stats, permanent=True)

@@ -13,9 +13,11 @@ from bot.cli.state import CliState
 from bot.trackers import TrackerRegistry
 from integrations import RateLimited, Tracker, TrackerError
 from workflows import mirror
+from workflows.errors import ReleaseExists
 from workflows.jobs import drain
 from workflows.models import Release, TrackerItem, Workspace, WorkspaceKind
 from workflows.opening import StartRequest, start_in_workspace
+from workflows.planning import release_slug
 from workflows.repo_config import RepoConfig
 from workflows.tracking import sync_release
 
@@ -40,8 +42,11 @@ def workspace_for_repo(session: Session, registry: TrackerRegistry, repo: str) -
     return workspace
 
 
-def open_in_repo(state: CliState, repo: str, request: StartRequest) -> tuple[Release, int]:
-    """Plan, store and open the release's issues now; returns it and how many items it has."""
+def open_in_repo(state: CliState, repo: str, request: StartRequest) -> tuple[Release, int, bool]:
+    """Plan, store and open the release's issues now (or resume an interrupted opening).
+
+    Returns the release, how many items it has, and whether it was resumed.
+    """
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise CliError(f"--repo must look like OWNER/NAME, not {repo!r}")
     registry = TrackerRegistry(state.settings)
@@ -50,10 +55,7 @@ def open_in_repo(state: CliState, repo: str, request: StartRequest) -> tuple[Rel
         try:
             workspace = workspace_for_repo(session, registry, repo)
             tracker = registry.for_workspace(workspace)
-            release = start_in_workspace(
-                session=session, workspace=workspace, tracker=tracker, request=request, now=_now()
-            )
-            assert release is not None
+            release, resumed = _stored_or_new(session, workspace, tracker, request)
             _sync_with_progress(session, release, tracker)
             count = len(
                 session.exec(select(TrackerItem).where(TrackerItem.release_id == release.id)).all()
@@ -63,7 +65,30 @@ def open_in_repo(state: CliState, repo: str, request: StartRequest) -> tuple[Rel
         except TrackerError as exc:
             raise CliError(f"GitHub: {exc}") from None
     drain(engine=engine, tracker_for=registry.for_workspace, clock=_now)
-    return release, count
+    return release, count, resumed
+
+
+def _stored_or_new(
+    session: Session, workspace: Workspace, tracker: Tracker, request: StartRequest
+) -> tuple[Release, bool]:
+    """The release this request names if it is already stored (an interrupted run), else a new one.
+
+    A stored release whose items all exist is refused as before: there is nothing to resume.
+    """
+    slug = release_slug(request.name, request.version)
+    stored = session.exec(
+        select(Release).where(Release.workspace_id == workspace.id, Release.slug == slug)
+    ).first()
+    if stored is None:
+        release = start_in_workspace(
+            session=session, workspace=workspace, tracker=tracker, request=request, now=_now()
+        )
+        assert release is not None
+        return release, False
+    items = session.exec(select(TrackerItem).where(TrackerItem.release_id == stored.id)).all()
+    if items and all(item.external_id for item in items):
+        raise ReleaseExists(slug)
+    return stored, True
 
 
 def _sync_with_progress(session: Session, release: Release, tracker: Tracker) -> None:

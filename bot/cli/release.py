@@ -177,8 +177,9 @@ def _create_in_repo(
         priority=priority,
         gate_ref=ref,
     )
-    release, count = open_in_repo(state, repo, request)
-    print(f"opened release {release.slug} in {repo}: {count} issues")
+    release, count, resumed = open_in_repo(state, repo, request)
+    verb = "resumed" if resumed else "opened"
+    print(f"{verb} release {release.slug} in {repo}: {count} issues")
     for problem in release.problems:
         print(f"warning: {problem}")
 

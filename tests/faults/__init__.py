@@ -1,0 +1,1 @@
+"""Fault-injection suite: crashes, tracker outages, delivery storms, replicas, secrets."""
