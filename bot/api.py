@@ -26,7 +26,7 @@ from workflows.releases import (
     release_tasks,
 )
 from workflows.retarget import retarget_release
-from workflows.tracking import tracker_errors
+from workflows.sync_errors import tracker_errors
 
 
 def require_token(request: Request) -> str:

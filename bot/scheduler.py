@@ -1,13 +1,7 @@
-"""The job scheduler: APScheduler 3 with a job store in the app's database, run by the leader only.
+"""The job scheduler: APScheduler 3, its job store in the app's database, run by the leader only.
 
-APScheduler 3 cannot share a job store between schedulers, so a process touches the store only
-while it leads (`bot.leader`): a leader thread polls the election every
-`settings.leader_retry_seconds`; on gaining leadership it builds a fresh `BackgroundScheduler`,
-(re)writes the job list with `replace_existing=True` and starts it; on losing leadership it shuts
-it down. Each job also checks leadership first, covering the moments between a lost lock and the
-shutdown. The jobs are idempotent (outbox claims, reconcile compares states, reminders are
-claimed in SQL), so an overlap on a network split does no harm. The job store pickles references
-to module-level job functions and a key into `_RUNTIMES` (engine, tracker factory and clock).
+Only the leader (`bot.leader`) builds a scheduler and writes the job list, since APScheduler 3
+cannot share a job store; jobs are idempotent, so a brief overlap on a network split is harmless.
 """
 
 from __future__ import annotations
@@ -30,6 +24,7 @@ from sqlmodel import Session, col, select
 from bot.db import make_engine
 from bot.leader import Elector, make_elector
 from bot.remind_job import REMIND, REMIND_GRACE_SECONDS, remind
+from bot.review_job import OPEN_REVIEWS, REVIEWS_GRACE, open_reviews
 from bot.settings import Settings
 from integrations import TrackerError
 from workflows.errors import WorkflowError
@@ -144,7 +139,13 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             IntervalTrigger(minutes=settings.jira_reconcile_minutes, timezone=UTC),
             RECONCILE_GRACE_SECONDS,
         ),
-        JobSpec(REMIND, remind, IntervalTrigger(hours=1, timezone=UTC), REMIND_GRACE_SECONDS),
+        JobSpec(
+            REMIND,
+            remind,
+            IntervalTrigger(minutes=settings.remind_minutes, timezone=UTC),
+            REMIND_GRACE_SECONDS,
+        ),
+        JobSpec(OPEN_REVIEWS, open_reviews, IntervalTrigger(days=1, timezone=UTC), REVIEWS_GRACE),
     ]
 
 

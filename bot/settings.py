@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     jira_reconcile_minutes: float = Field(
         default=10.0, gt=0, description="minutes between Jira reconciles (missed webhooks)"
     )
+    remind_minutes: float = Field(
+        default=60.0, gt=0, description="minutes between reminder sweeps (claims make repeats safe)"
+    )
     api_token: SecretStr | None = None
 
     github_app_id: int | None = None

@@ -212,3 +212,33 @@ def test_missing_file_is_a_catalog_error(tmp_path: Path) -> None:
 def test_unknown_bundled_ref_lists_known_ones() -> None:
     with pytest.raises(CatalogError, match="known: gpai-profile@1.2"):
         load_bundled("gpai-profile@9.9")
+
+
+@pytest.mark.parametrize(
+    ("expression", "weekday"),
+    [("0 9 * * 1", "Mon"), ("0 9 * * 0", "Sun"), ("0 9 * * 7", "Sun"), ("0 9 * * 5", "Fri")],
+)
+def test_cron_weekdays_follow_standard_cron(expression: str, weekday: str) -> None:
+    from datetime import UTC, datetime
+
+    from control_catalog.cadence import cron_trigger
+
+    fire = cron_trigger(expression, "UTC").get_next_fire_time(
+        None, datetime(2026, 11, 21, tzinfo=UTC)
+    )
+    assert fire is not None and fire.strftime("%a") == weekday
+
+
+def test_cron_weekday_ranges_are_translated() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from control_catalog.cadence import cron_trigger
+
+    trigger = cron_trigger("0 9 * * 1-5", "UTC")
+    fires, now = [], datetime(2026, 11, 21, tzinfo=UTC)  # a Saturday
+    for _ in range(6):
+        fire = trigger.get_next_fire_time(None, now)
+        assert fire is not None
+        fires.append(fire.strftime("%a"))
+        now = fire + timedelta(minutes=1)
+    assert fires == ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon"]

@@ -14,7 +14,7 @@ from tests.fakes.jira import FakeJira, create_fake_jira_app
 from tests.fakes.serving import serve_in_thread
 from workflows.jira_setup import find_project, project_config
 from workflows.models import Release, TrackerItem
-from workflows.tracking import tracker_errors
+from workflows.sync_errors import tracker_errors
 
 Capsys = pytest.CaptureFixture[str]
 OPEN = ("jira", "open", "--project", "CTRL", "--name", "Atlas", "--version", "2.0")

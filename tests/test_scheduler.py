@@ -191,7 +191,13 @@ def test_the_leader_schedules_exactly_the_job_list(engine: Engine) -> None:
         scheduler.start()  # idempotent
         assert wait_for(lambda: scheduler.running_jobs)
         jobs = {job.id: job for job in scheduler.jobs()}
-        assert set(jobs) == {sched.DRAIN_OUTBOX, sched.RECONCILE_JIRA, sched.REMIND}
+        assert set(jobs) == {
+            sched.DRAIN_OUTBOX,
+            sched.RECONCILE_JIRA,
+            sched.REMIND,
+            sched.OPEN_REVIEWS,
+        }
+        assert jobs[sched.OPEN_REVIEWS].trigger.interval == timedelta(days=1)
         assert jobs[sched.REMIND].trigger.interval == timedelta(hours=1)
         assert isinstance(jobs[sched.DRAIN_OUTBOX].trigger, IntervalTrigger)
         assert jobs[sched.DRAIN_OUTBOX].trigger.interval == timedelta(seconds=0.2)

@@ -40,8 +40,10 @@ from workflows.opening import START_RELEASE, start_release_job
 from workflows.outbox import claim_due, complete, fail
 from workflows.releases import release_tasks
 from workflows.repo_config import RepoConfig
+from workflows.reviews import OPEN_REVIEW, open_review_job
 from workflows.status import ChangeSource, ControlStatus
-from workflows.tracking import record_sync_failure, sync_release, update_checklist
+from workflows.sync_errors import record_sync_failure
+from workflows.tracking import sync_release, update_checklist
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +252,7 @@ HANDLERS: dict[str, JobHandler] = {
     mirror.GATE: gate,
     mirror.COMMENT: comment,
     "close_reason": close_reason,
+    OPEN_REVIEW: open_review_job,
 }
 
 

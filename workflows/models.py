@@ -260,3 +260,26 @@ class OutboxItem(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Review(SQLModel, table=True):
+    """One period's review of a recurring control in a workspace: its own release and task.
+
+    Unique per workspace, control and period, so opening a period twice opens one review.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "control_id", "period"),
+        sa.Index("ix_review_latest", "workspace_id", "control_id", "opens_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    control_id: str = Field(max_length=20)
+    period: str = Field(max_length=40)
+    opens_at: datetime = Field(sa_type=UTCDateTime)
+    due_date: date
+    release_id: int = Field(foreign_key="release.id", unique=True)
+    task_id: int = Field(foreign_key="controltask.id", unique=True)
+    previous_id: int | None = Field(default=None, foreign_key="review.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -8,11 +8,15 @@ a job that fires twice, or two replicas, never send a reminder twice.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from workflows.mirror import COMMENT
@@ -31,10 +35,11 @@ from workflows.models import (
 from workflows.outbox import enqueue
 from workflows.reminders import Decision, Sent, decide, today_in, window_end
 from workflows.repo_config import CONFIG_PATH, ReminderConfig, RepoConfig
-from workflows.status import CLOSED
+from workflows.status import CLOSED, ControlStatus
 from workflows.upsert import insert_for
 
 TRACKED_KINDS = (WorkspaceKind.GITHUB, WorkspaceKind.JIRA)
+OPEN_STATUSES = tuple(s for s in ControlStatus if s not in CLOSED)
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,37 @@ class Digest:
 
 
 def send_reminders(*, session: Session, now: datetime, dry_run: bool = False) -> list[Digest]:
-    """Claim the due reminders of every open tracked release and queue their digests."""
+    """Claim the due reminders of every open tracked release and queue their digests.
+
+    ONE indexed query (`ix_controltask_status_due`: open statuses, due on or before the widest
+    lead window of the open releases' configs) brings the candidates of all releases; only the
+    releases that have candidates are then loaded, with their parents and reminder history,
+    each in one query on the same condition (a subquery, not a list of ids).
+    """
+    bound = window_bound(session, now)
+    if bound is None:
+        return []
+    by_release: dict[int, list[Candidate]] = defaultdict(list)
+    for task in _all_candidates(session, bound):
+        by_release[task.release_id].append(task)
+    if not by_release:
+        return []
+    releases = _releases(session, bound)
+    parents = _parents(session, bound)
+    history = _history(session, bound)
     digests: list[Digest] = []
-    for release, workspace in _open_releases(session):
-        digest = _sweep_release(session, release, workspace, now, dry_run)
+    for release, workspace in releases:
+        assert release.id is not None
+        digest = _sweep_release(
+            session,
+            release,
+            workspace,
+            parents.get(release.id),
+            by_release[release.id],
+            history,
+            now,
+            dry_run,
+        )
         if digest is not None:
             digests.append(digest)
     if dry_run:
@@ -59,34 +91,141 @@ def send_reminders(*, session: Session, now: datetime, dry_run: bool = False) ->
     return digests
 
 
-def _open_releases(session: Session) -> list[tuple[Release, Workspace]]:
-    """Open releases in active GitHub or Jira workspaces."""
+def _tracked() -> list[Any]:
+    """The conditions on a release and its workspace for it to be swept."""
+    return [
+        Release.state == ReleaseState.OPEN,
+        Workspace.state == WorkspaceState.ACTIVE,
+        col(Workspace.kind).in_(TRACKED_KINDS),
+    ]
+
+
+def window_bound(session: Session, now: datetime) -> date | None:
+    """The latest window end among the open releases' distinct reminder configs (few rows)."""
+    raw = sa.cast(col(Release.config)["reminders"], sa.Text)
+    query = (
+        select(raw)
+        .join(Workspace, col(Workspace.id) == col(Release.workspace_id))
+        .where(*_tracked())
+        .distinct()
+    )
+    ends: list[date] = []
+    for text in session.exec(query).all():
+        try:
+            value = json.loads(text) if text is not None else None
+            config = ReminderConfig.model_validate(value if value is not None else {})
+        except (ValueError, ValidationError):
+            continue  # refused when its release is swept, as before; it does not widen the window
+        if config.enabled:
+            ends.append(window_end(config, now))
+    return max(ends, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What the sweep needs of an open, dated control task (not the whole ORM row)."""
+
+    id: int
+    release_id: int
+    control_id: str
+    title: str
+    owner: str | None
+    status: ControlStatus
+    due_date: date
+    snoozed_until: datetime | None
+
+
+CANDIDATE_COLUMNS = (
+    ControlTask.id,
+    ControlTask.release_id,
+    ControlTask.control_id,
+    ControlTask.title,
+    ControlTask.owner,
+    ControlTask.status,
+    ControlTask.due_date,
+    ControlTask.snoozed_until,
+)
+
+
+def candidate_query(bound: date) -> sa.Select[*tuple[Any, ...]]:
+    """Open tasks of open tracked releases due by `bound`, on the (status, due_date) index."""
+    return _candidates_of(bound, *(col(c) for c in CANDIDATE_COLUMNS)).order_by(
+        col(ControlTask.release_id), col(ControlTask.due_date), col(ControlTask.position)
+    )
+
+
+def _all_candidates(session: Session, bound: date) -> Iterator[Candidate]:
+    """The candidates of every release, from one query, streamed in batches."""
+    result = session.execute(candidate_query(bound), execution_options={"yield_per": 2000})
+    for row in result:
+        yield Candidate(*row)
+
+
+def _candidates_of(bound: date, *columns: Any) -> sa.Select[*tuple[Any, ...]]:
+    """`columns` of the candidates: open tasks of open tracked releases due by `bound`."""
+    return (
+        sa.select(*columns)
+        .join(Release, col(Release.id) == col(ControlTask.release_id))
+        .join(Workspace, col(Workspace.id) == col(Release.workspace_id))
+        .where(
+            col(ControlTask.status).in_(OPEN_STATUSES),
+            col(ControlTask.due_date).is_not(None),
+            col(ControlTask.due_date) <= bound,
+            *_tracked(),
+        )
+    )
+
+
+def _releases(session: Session, bound: date) -> list[tuple[Release, Workspace]]:
+    """The releases that have candidates, with their workspaces, in id order."""
     query = (
         select(Release, Workspace)
         .join(Workspace, col(Workspace.id) == col(Release.workspace_id))
-        .where(
-            Release.state == ReleaseState.OPEN,
-            Workspace.state == WorkspaceState.ACTIVE,
-            col(Workspace.kind).in_(TRACKED_KINDS),
-        )
+        .where(col(Release.id).in_(_candidates_of(bound, col(ControlTask.release_id))))
         .order_by(col(Release.id))
     )
     return [(release, workspace) for release, workspace in session.exec(query).all()]
 
 
+def _parents(session: Session, bound: date) -> dict[int, TrackerItem]:
+    """The first parent tracker item that exists remotely of each release with candidates."""
+    query = (
+        select(TrackerItem)
+        .where(
+            col(TrackerItem.release_id).in_(_candidates_of(bound, col(ControlTask.release_id))),
+            TrackerItem.kind == ItemKind.PARENT,
+            col(TrackerItem.external_id).is_not(None),
+        )
+        .order_by(col(TrackerItem.id))
+    )
+    parents: dict[int, TrackerItem] = {}
+    for item in session.exec(query).all():
+        parents.setdefault(item.release_id, item)
+    return parents
+
+
 def _sweep_release(
-    session: Session, release: Release, workspace: Workspace, now: datetime, dry_run: bool
+    session: Session,
+    release: Release,
+    workspace: Workspace,
+    parent: TrackerItem | None,
+    candidates: Sequence[Candidate],
+    history: dict[int, list[Sent]],
+    now: datetime,
+    dry_run: bool,
 ) -> Digest | None:
     """Decide, claim and (unless dry run) queue one release's digest, committing it."""
     config = RepoConfig.model_validate(release.config).reminders
-    parent = _parent(session, release)
     if not config.enabled or parent is None or parent.external_id is None:
         return None
-    tasks = _candidates(session, release, config, now)
+    end = window_end(config, now)
+    tasks = [t for t in candidates if t.due_date <= end]
+    if not tasks:
+        return None
     managers = config.escalate_to or [release.created_by]
     decisions = decide(
         tasks=tasks,
-        history=_history(session, tasks),
+        history=history,
         config=config,
         now=now,
         escalate_to=managers,
@@ -110,46 +249,14 @@ def _sweep_release(
     return Digest(release.slug, parent.external_id, body, len(claimed))
 
 
-def _parent(session: Session, release: Release) -> TrackerItem | None:
-    """The release's first parent tracker item that exists remotely."""
-    query = (
-        select(TrackerItem)
-        .where(
-            TrackerItem.release_id == release.id,
-            TrackerItem.kind == ItemKind.PARENT,
-            col(TrackerItem.external_id).is_not(None),
-        )
-        .order_by(col(TrackerItem.id))
-    )
-    return session.exec(query).first()
-
-
-def _candidates(
-    session: Session, release: Release, config: ReminderConfig, now: datetime
-) -> list[ControlTask]:
-    """Open tasks of the release due within the lead window (indexed on status and due date)."""
-    query = (
-        select(ControlTask)
-        .where(
-            ControlTask.release_id == release.id,
-            col(ControlTask.status).not_in(CLOSED),
-            col(ControlTask.due_date).is_not(None),
-            col(ControlTask.due_date) <= window_end(config, now),
-        )
-        .order_by(col(ControlTask.due_date), col(ControlTask.position))
-    )
-    return list(session.exec(query).all())
-
-
-def _history(session: Session, tasks: Sequence[ControlTask]) -> dict[int, list[Sent]]:
-    """The reminders already claimed for these tasks."""
+def _history(session: Session, bound: date) -> dict[int, list[Sent]]:
+    """The reminders already claimed for the candidates."""
     history: dict[int, list[Sent]] = defaultdict(list)
-    ids = [t.id for t in tasks if t.id is not None]
-    if not ids:
-        return history
-    rows = session.exec(select(Reminder).where(col(Reminder.task_id).in_(ids))).all()
-    for row in rows:
-        history[row.task_id].append(Sent(row.kind, row.period, row.sent_at))
+    query = sa.select(
+        col(Reminder.task_id), col(Reminder.kind), col(Reminder.period), col(Reminder.sent_at)
+    ).where(col(Reminder.task_id).in_(_candidates_of(bound, col(ControlTask.id))))
+    for task_id, kind, period, sent_at in session.execute(query):
+        history[task_id].append(Sent(kind, period, sent_at))
     return history
 
 
@@ -191,7 +298,7 @@ def _mention(login: str) -> str:
     return f"@{name}" if name and all(c.isalnum() or c == "-" for c in name) else f"`{name}`"
 
 
-def _line(task: ControlTask, decision: Decision) -> str:
+def _line(task: Candidate, decision: Decision) -> str:
     """One item of a person's list."""
     when = (
         f"overdue by {decision.overdue_days} day{'s' if decision.overdue_days != 1 else ''}"
@@ -204,7 +311,7 @@ def _line(task: ControlTask, decision: Decision) -> str:
 def render_digest(
     *,
     release: Release,
-    tasks: Sequence[ControlTask],
+    tasks: Sequence[Candidate],
     decisions: Sequence[Decision],
     config: ReminderConfig,
 ) -> str:

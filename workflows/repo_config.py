@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from control_catalog import Function, Kind, Priority
+from control_catalog import Function, Kind, Priority, parse_cadence
 from workflows.planning import DEFAULT_DUE_OFFSETS, Selection
+from workflows.review_schedule import Anchor, LateRule
 
 CONFIG_PATH = ".github/controlbot.yml"
 
@@ -108,6 +109,47 @@ class ReminderConfig(BaseModel):
         return value
 
 
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+    return value
+
+
+class ReviewConfig(BaseModel):
+    """Recurring reviews: which controls, on what cadence, anchored how, and what lateness does."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    controls: list[str] = Field(default_factory=list)  # reviewed besides the catalog's recurring
+    cadences: dict[str, str] = Field(default_factory=dict)  # control id -> cadence override
+    anchor: Anchor = Anchor.CALENDAR
+    late: LateRule = LateRule.KEEP_SCHEDULE
+    timezone: str | None = None  # None: the reminders' time zone
+
+    @field_validator("controls")
+    @classmethod
+    def _upper_ids(cls, value: list[str]) -> list[str]:
+        return [v.strip().upper() for v in value]
+
+    @field_validator("cadences")
+    @classmethod
+    def _cadences_parse(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            try:
+                parse_cadence(text)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        return {k.strip().upper(): v for k, v in value.items()}
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_is_known(cls, value: str | None) -> str | None:
+        return None if value is None else _known_zone(value)
+
+
 class RepoConfig(BaseModel):
     """Everything `.github/controlbot.yml` can set, with the defaults a new install gets."""
 
@@ -123,6 +165,7 @@ class RepoConfig(BaseModel):
     include_prereleases: bool = False
     gate: GateConfig = Field(default_factory=GateConfig)
     reminders: ReminderConfig = Field(default_factory=ReminderConfig)
+    reviews: ReviewConfig = Field(default_factory=ReviewConfig)
 
     @field_validator("due_offsets")
     @classmethod
@@ -155,7 +198,26 @@ def parse_repo_config(
         return RepoConfig(), [f"{source}:{where} not valid YAML; using the defaults"]
     if not isinstance(data, dict):
         return RepoConfig(), [f"{source}: expected a mapping of settings; using the defaults"]
-    return _validate_keeping_good_keys(data, source)
+    data, problems = _drop_bad_cadences(data, source)
+    config, more = _validate_keeping_good_keys(data, source)
+    return config, problems + more
+
+
+def _drop_bad_cadences(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
+    """Refuse each bad `reviews.cadences` entry alone, so the rest of `reviews` still applies."""
+    reviews = data.get("reviews")
+    if not isinstance(reviews, dict) or not isinstance(reviews.get("cadences"), dict):
+        return data, []
+    problems: list[str] = []
+    good: dict[str, Any] = {}
+    for key, text in reviews["cadences"].items():
+        try:
+            parse_cadence(str(text))
+        except ValueError as exc:
+            problems.append(f"{source}: reviews.cadences.{key}: {exc}; using the catalog's cadence")
+            continue
+        good[str(key)] = str(text)
+    return {**data, "reviews": {**reviews, "cadences": good}}, problems
 
 
 def _validate_keeping_good_keys(data: dict[str, Any], source: str) -> tuple[RepoConfig, list[str]]:

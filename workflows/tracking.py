@@ -15,9 +15,10 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from control_catalog import Priority
-from integrations import EnsureResult, ItemRef, ItemSpec, Tracker, TrackerError, TrackerRejected
+from integrations import EnsureResult, ItemRef, ItemSpec, Tracker
 from integrations.capabilities import ChecklistHost, ChildLinker, ParentMaker, RepositorySetup
 from workflows import views
+from workflows.locks import release_lock
 from workflows.models import ControlTask, ItemKind, Release, TrackerItem
 from workflows.progress import summarize
 from workflows.releases import release_tasks
@@ -55,7 +56,25 @@ def sync_release(
     on_progress: Progress | None = None,
     max_children: int = MAX_CHILDREN,
 ) -> SyncReport:
-    """Bring the tracker in line with the release: setup, parents, items, links, checklist."""
+    """Bring the tracker in line with the release: setup, parents, items, links, checklist.
+
+    One sync per release at a time (a second replica waits, then finds everything created).
+    """
+    assert release.id is not None
+    with release_lock(session, release.id):
+        return _sync(session, release, tracker, config, now, on_progress, max_children)
+
+
+def _sync(
+    session: Session,
+    release: Release,
+    tracker: Tracker,
+    config: RepoConfig,
+    now: datetime,
+    on_progress: Progress | None,
+    max_children: int,
+) -> SyncReport:
+    """The sync itself, under the release's lock."""
     tasks = release_tasks(session=session, release=release)
     children = [t for t in tasks if wants_own_item(t, config.granularity)]
     report = SyncReport()
@@ -145,15 +164,15 @@ def _ensure_rows(
     wanted: list[tuple[str, ItemKind, int | None]],
     now: datetime,
 ) -> list[TrackerItem]:
-    """The intent rows for these keys, created (and committed) where missing."""
-    existing = {
-        row.key: row
-        for row in session.exec(
-            select(TrackerItem).where(
-                TrackerItem.release_id == release.id, TrackerItem.tracker == tracker_name
-            )
-        ).all()
-    }
+    """The intent rows for these keys, created (and committed) where missing.
+
+    Read afresh (`populate_existing`): another replica may have written them meanwhile.
+    """
+    query = select(TrackerItem).where(
+        TrackerItem.release_id == release.id, TrackerItem.tracker == tracker_name
+    )
+    rows_now = session.exec(query.execution_options(populate_existing=True)).all()
+    existing = {row.key: row for row in rows_now}
     rows = []
     for key, kind, task_id in wanted:
         row = existing.get(key)
@@ -281,33 +300,3 @@ def _ref(row: TrackerItem, tracker: str) -> ItemRef:
     """The ItemRef a stored row points at."""
     assert row.external_id is not None
     return ItemRef(tracker, row.external_id, row.url or "", row.internal_id)
-
-
-def record_sync_failure(
-    *, session: Session, release: Release, error: TrackerError, now: datetime
-) -> int:
-    """Put the error on each item that was attempted but not created; returns how many."""
-    rows = session.exec(
-        select(TrackerItem).where(
-            TrackerItem.release_id == release.id,
-            col(TrackerItem.external_id).is_(None),
-            TrackerItem.attempts > 0,
-        )
-    ).all()
-    reasons = error.reasons if isinstance(error, TrackerRejected) else {}
-    for row in rows:
-        row.last_error = reasons.get(row.key) or str(error)
-        row.updated_at = now
-        session.add(row)
-    session.commit()
-    return len(rows)
-
-
-def tracker_errors(*, session: Session, release: Release) -> list[str]:
-    """`<issue or key>: <error>` for each of the release's items with a recorded error."""
-    rows = session.exec(
-        select(TrackerItem)
-        .where(TrackerItem.release_id == release.id, col(TrackerItem.last_error).is_not(None))
-        .order_by(col(TrackerItem.id))
-    ).all()
-    return [f"{row.external_id or row.key}: {row.last_error}" for row in rows]

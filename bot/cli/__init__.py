@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from typer.main import get_command
 
-from bot.cli import catalog, db, jira, outbox, release, remind, scheduler, task
+from bot.cli import catalog, db, jira, outbox, release, remind, review, scheduler, task
 from bot.cli.errors import run_guarded
 from bot.cli.state import CliState
 
@@ -24,6 +24,7 @@ app.add_typer(task.app, name="task")
 app.add_typer(db.app, name="db")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(jira.app, name="jira")
+app.add_typer(review.app, name="review")
 app.command("scheduler")(scheduler.run)
 app.command("remind")(remind.run)
 

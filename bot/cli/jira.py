@@ -31,7 +31,8 @@ from workflows.models import ItemKind, Release, TrackerItem, Workspace, Workspac
 from workflows.opening import StartRequest, start_in_workspace
 from workflows.planning import release_slug
 from workflows.repo_config import RepoConfig
-from workflows.tracking import SyncReport, record_sync_failure, sync_release
+from workflows.sync_errors import record_sync_failure
+from workflows.tracking import SyncReport, sync_release
 
 app = typer.Typer(help="Track releases in a Jira project.", no_args_is_help=True)
 

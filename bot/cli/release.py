@@ -25,7 +25,7 @@ from workflows.releases import (
     release_tasks,
 )
 from workflows.retarget import retarget_release
-from workflows.tracking import tracker_errors
+from workflows.sync_errors import tracker_errors
 
 app = typer.Typer(help="Plan, open and follow model releases.", no_args_is_help=True)
 
