@@ -129,3 +129,19 @@ def test_cli_opens_and_lists_reviews(
     assert again.code == 0 and "MS-2.4" not in again.out
     bad = run_cli(capsys, "review", "open", "--now", "tomorrow")
     assert bad.code != 0 and "Traceback" not in bad.err and len(bad.err.strip().splitlines()) == 1
+
+
+def test_the_usual_reminders_apply_to_review_items(engine: Engine) -> None:
+    from workflows.remind import send_reminders
+
+    with Session(engine, expire_on_commit=False) as session:
+        _workspace_with_release(session)
+        open_reviews(session=session, now=NOW)
+    tracker = InMemoryTracker()
+    drain(engine=engine, tracker_for=lambda _w: tracker, clock=lambda: NOW)  # files the reviews
+    due_soon = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # MS-2.4's November review is due 11-30
+    with Session(engine, expire_on_commit=False) as session:
+        digests = send_reminders(session=session, now=due_soon, dry_run=True)
+    review_digests = [d for d in digests if "MS-2.4" in d.body]
+    assert review_digests, [d.release_slug for d in digests]
+    assert any("review" in d.release_slug for d in review_digests)
