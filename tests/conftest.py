@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import migrate
 from bot.db import make_engine
+from tests.support import pg_schema
 
 PG_URL_ENV = "CONTROLBOT_TEST_DATABASE_URL"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -29,16 +29,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/controlbot.db"
         return
-    base = os.environ[PG_URL_ENV]
-    schema = f"cb_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema(os.environ[PG_URL_ENV]) as url:
+        yield url
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from integrations.github.checklist import parse_ticks
 from tests.fakes.github import FakeGitHub, create_fake_github_app
 from tests.fakes.serving import serve_in_thread
 from tests.github_payloads import payload, post
-from workflows.jobs import drain
-from workflows.models import ControlTask, OutboxItem, Release, TrackerItem
+from tests.support import settle_outbox
+from workflows.models import ControlTask, Release, TrackerItem
 from workflows.status import ControlStatus
 
 SECRET = "e2e-secret"
@@ -55,25 +55,8 @@ class World:
     app: Any
 
     def work(self) -> None:
-        """Run the outbox until it is empty, as the background worker would."""
-        for _ in range(10):
-            stats = drain(
-                engine=self.engine,
-                tracker_for=self.app.state.trackers.for_workspace,
-                clock=lambda: datetime.now(UTC),
-            )
-            assert stats.dead == 0, self.dead_jobs()
-            if stats.done == 0 and stats.retried == 0:
-                return
-        raise AssertionError("the outbox did not settle")
-
-    def dead_jobs(self) -> list[str]:
-        with Session(self.engine) as session:
-            return [
-                f"{j.key}: {j.last_error}"
-                for j in session.exec(select(OutboxItem)).all()
-                if j.state.value == "dead"
-            ]
+        """Run the outbox until it is empty, as the scheduler would."""
+        settle_outbox(self.engine, self.app.state.trackers.for_workspace)
 
     def deliver(self, event: str, body: dict[str, Any]) -> Any:
         answer = post(self.client, event, body, secret=SECRET)

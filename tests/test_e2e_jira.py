@@ -26,10 +26,10 @@ from tests.cli import run_cli
 from tests.fakes.jira import FakeJira, create_fake_jira_app
 from tests.fakes.jira import webhooks as hooks
 from tests.fakes.serving import serve_in_thread
+from tests.support import settle_outbox
 from workflows.jira_setup import find_project, reconcile_workspace
-from workflows.jobs import drain
 from workflows.mirror import change_status
-from workflows.models import ControlTask, OutboxItem, Release, TrackerItem
+from workflows.models import ControlTask, Release, TrackerItem
 from workflows.status import ChangeSource, ControlStatus
 
 SECRET = "jira-e2e-secret"
@@ -66,22 +66,8 @@ class World:
         return run_cli(self.capsys, *args)
 
     def work(self) -> None:
-        """Drain the outbox until it is empty, as the background worker would."""
-        for _ in range(10):
-            stats = drain(
-                engine=self.engine,
-                tracker_for=self.app.state.trackers.for_workspace,
-                clock=lambda: datetime.now(UTC),
-            )
-            assert stats.dead == 0, self.dead_jobs()
-            if stats.done == 0 and stats.retried == 0:
-                return
-        raise AssertionError("the outbox did not settle")
-
-    def dead_jobs(self) -> list[str]:
-        with Session(self.engine) as session:
-            jobs = session.exec(select(OutboxItem)).all()
-            return [f"{j.key}: {j.last_error}" for j in jobs if j.state.value == "dead"]
+        """Run the outbox until it is empty, as the scheduler would."""
+        settle_outbox(self.engine, self.app.state.trackers.for_workspace)
 
     def deliver(self, payload: dict[str, Any]) -> Any:
         answer = hooks.post(self.client, payload, secret=SECRET)

@@ -13,14 +13,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, text, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from bot import migrate
@@ -28,6 +27,7 @@ from bot.db import make_engine
 from control_catalog import load_bundled
 from tests.conftest import NOW, PG_URL_ENV
 from tests.fakes.tracker import InMemoryTracker
+from tests.support import pg_schema, wait_for
 from workflows.mirror import COMMENT
 from workflows.models import (
     ControlTask,
@@ -66,25 +66,8 @@ def pg_url() -> Iterator[str]:
     base = os.environ.get(PG_URL_ENV)
     if not base:
         pytest.skip(f"two schedulers need PostgreSQL's advisory lock: set {PG_URL_ENV}")
-    schema = f"cb_remind_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    """Poll until the condition holds; False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
+    with pg_schema(base, "cb_remind") as url:
+        yield url
 
 
 def _release(session: Session, tracker: InMemoryTracker, version: str) -> Release:

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +26,7 @@ from control_catalog import load_bundled
 from integrations import ItemSpec, Tracker, TrackerAuthError, WorkState
 from tests.conftest import NOW, PG_URL_ENV
 from tests.fakes.tracker import InMemoryTracker
+from tests.support import pg_schema, wait_for
 from workflows.errors import WorkflowError
 from workflows.mirror import COMMENT
 from workflows.models import (
@@ -60,31 +60,14 @@ while os.getppid() == parent:
 """
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    """Poll until the condition holds; False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL schema (the advisory lock is per schema), or a skip."""
     base = os.environ.get(PG_URL_ENV)
     if not base:
         pytest.skip(f"leader election on PostgreSQL needs {PG_URL_ENV} (a PostgreSQL URL)")
-    schema = f"cb_lead_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema(base, "cb_lead") as url:
+        yield url
 
 
 Spawn = Callable[[str], "subprocess.Popen[bytes]"]
