@@ -7,15 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import api, jira_webhooks, migrate, setup, webhooks
+from bot import api, dashboard, jira_webhooks, migrate, setup, signin, webhooks
+from bot.access import SignInRequired, sign_in_redirect
 from bot.db import make_engine, ping
 from bot.scheduler import build_scheduler
 from bot.settings import Settings, get_settings
 from bot.trackers import TrackerRegistry
+from bot.web import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,10 @@ def create_app(
     app.include_router(jira_webhooks.router)
     app.include_router(api.router)
     app.include_router(setup.router)
+    app.include_router(signin.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

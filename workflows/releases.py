@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from control_catalog import Catalog
 from workflows.errors import ReleaseExists, UnknownRelease
-from workflows.models import ControlTask, Release, Workspace, WorkspaceKind
+from workflows.models import ControlTask, Release, ReleaseState, Workspace, WorkspaceKind
 from workflows.planning import (
     DEFAULT_DUE_OFFSETS,
     PlannedTask,
@@ -127,3 +127,14 @@ def release_tasks(*, session: Session, release: Release) -> list[ControlTask]:
     """A release's tasks in plan order."""
     query = select(ControlTask).where(ControlTask.release_id == release.id)
     return list(session.exec(query.order_by(col(ControlTask.position))).all())
+
+
+def close_release(*, session: Session, release: Release, now: datetime) -> bool:
+    """Mark a release closed (reminders and reviews skip it); a repeat changes nothing."""
+    if release.state is ReleaseState.CLOSED:
+        return False
+    release.state = ReleaseState.CLOSED
+    release.updated_at = now
+    session.add(release)
+    session.commit()
+    return True

@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 from typer.main import get_command
 
-from bot.cli import catalog, db, jira, outbox, release, remind, review, scheduler, task
+from bot.cli import catalog, db, jira, outbox, release, remind, review, scheduler, task, token
 from bot.cli.errors import run_guarded
-from bot.cli.state import CliState
+from bot.cli.state import CliState, now
+from bot.db import session_scope
+from workflows.access import has_live_token, issue_admin_link
 
 app = typer.Typer(
     help="controlbot: the GPAI Profile's risk controls as tracked work per model release.",
@@ -25,6 +27,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(jira.app, name="jira")
 app.add_typer(review.app, name="review")
+app.add_typer(token.app, name="token")
 app.command("scheduler")(scheduler.run)
 app.command("remind")(remind.run)
 
@@ -49,11 +52,25 @@ def serve(
     from bot.main import create_app
 
     state: CliState = ctx.obj
+    announce_admin_link(state)
     if workers > 1:  # each process builds its own app from the environment
         uvicorn.run("bot.main:app_from_env", factory=True, host=host, port=port, workers=workers)
         return
     app_ = create_app(state.settings, run_worker=state.settings.run_worker)
     uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+def announce_admin_link(state: CliState) -> None:
+    """On a fresh install (no live token yet), print a one-time admin sign-in link."""
+    with session_scope(state.migrated_engine()) as session:
+        if has_live_token(session=session, now=now()) or state.settings.api_token is not None:
+            return
+        code = issue_admin_link(session=session, now=now())
+    url = state.settings.public_url.rstrip("/")
+    print(
+        f"No API token exists yet. Sign in once as admin (valid 24 h): {url}/login/once?code={code}"
+    )
+    print("Then create tokens with: controlbot token create --name NAME --scope read|write")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import workflows.access
 import workflows.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config

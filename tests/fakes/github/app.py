@@ -11,6 +11,7 @@ from . import (
     routes_app,
     routes_issues,
     routes_manifest,
+    routes_oauth,
     routes_repos,
     routes_search,
     routes_threads,
@@ -40,6 +41,7 @@ def create_fake_github_app(fake: FakeGitHub) -> FastAPI:
     modules = (
         routes_app,
         routes_manifest,
+        routes_oauth,
         routes_threads,
         routes_issues,
         routes_repos,

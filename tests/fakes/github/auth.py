@@ -13,7 +13,9 @@ from .state import Store, Token
 
 MAX_JWT_LIFETIME = 600
 _JWT_PATHS = re.compile(r"^/app(/|$)|^/(repos/[^/]+/[^/]+|orgs/[^/]+|users/[^/]+)/installation/?$")
-_OPEN_PATHS = re.compile(r"^/rate_limit/?$|^/app-manifests/[^/]+/conversions/?$")
+_OPEN_PATHS = re.compile(
+    r"^/rate_limit/?$|^/app-manifests/[^/]+/conversions/?$|^/login/oauth/(authorize|access_token)$"
+)
 _PERMISSIONS = (
     (re.compile(r"^/repos/[^/]+/[^/]+/(issues|labels|milestones)(/|$)"), "issues"),
     (re.compile(r"^/repos/[^/]+/[^/]+/(check-runs|commits/[^/]+/check-runs)(/|$)"), "checks"),
@@ -28,6 +30,7 @@ class Caller:
     kind: str
     key: str
     token: Token | None = None
+    login: str | None = None  # a user access token's user
 
     @property
     def installation_id(self) -> int | None:
@@ -96,6 +99,9 @@ def authenticate(store: Store, path: str, header: str, client: str, now: float) 
         if _OPEN_PATHS.match(path):
             return Caller(kind="app", key=f"app:{store.app.id}")
         raise GitHubError(403, "Resource not accessible by integration")
+    login = store.user_tokens.get(raw)
+    if login is not None:
+        return Caller(kind="user", key=f"user:{login}", login=login)
     token = store.tokens.get(raw)
     if token is None or token.expires_at <= now:
         raise GitHubError(401, "Bad credentials")

@@ -73,6 +73,7 @@ class FakeGitHub(Seeding):
             self.manifest_codes: dict[str, float] = {}
             self.webhook_secret: str | None = None
             self.client_secret: str | None = None
+            self.oauth_login: str | None = None  # who approves at /login/oauth/authorize
 
     def new_manifest_code(self, *, lifetime: float = 3600.0) -> str:
         """A one-time code, as GitHub hands the browser after a manifest form (valid 1 h)."""
@@ -133,12 +134,18 @@ class FakeGitHub(Seeding):
             self.faults.add(Fault("fail", n, status=status, pattern=pattern, method=method))
 
     def timeout_next(
-        self, n: int = 1, *, seconds: float = 2.0, path_pattern: str | None = None
+        self,
+        n: int = 1,
+        *,
+        seconds: float = 2.0,
+        path_pattern: str | None = None,
+        method: str | None = None,
     ) -> None:
         """Handle the next `n` matching requests, then wait `seconds` before answering."""
         with self.lock:
             pattern = re.compile(path_pattern) if path_pattern else None
-            self.faults.add(Fault("timeout", n, seconds=seconds, pattern=pattern))
+            fault = Fault("timeout", n, seconds=seconds, pattern=pattern, method=method)
+            self.faults.add(fault)
 
     def ghost_create_next(self, n: int = 1) -> None:
         """The next `n` issue creates store the issue, then answer 500 anyway."""

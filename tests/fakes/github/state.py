@@ -212,6 +212,9 @@ class Store:
         self.installations: dict[int, Installation] = {}
         self.repos: dict[str, Repo] = {}
         self.tokens: dict[str, Token] = {}
+        self.user_tokens: dict[str, str] = {}  # user access token (ghu_...) -> login
+        self.user_installations: dict[str, set[int]] = {}  # login -> installations it sees
+        self.oauth_codes: dict[str, str] = {}  # one-time OAuth code -> login
         self.issue_index: dict[int, tuple[str, int]] = {}
         self.comment_index: dict[int, str] = {}
         self.check_run_index: dict[int, str] = {}
