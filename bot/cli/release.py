@@ -8,6 +8,7 @@ import typer
 
 from bot.cli.catalog import CatalogOption, FormatOption
 from bot.cli.opening import open_in_repo
+from bot.cli.release_report import report
 from bot.cli.render import OutputFormat, completion_bar, console, print_json, table
 from bot.cli.state import CliState, default_actor, now, parse_date
 from bot.db import session_scope
@@ -296,6 +297,9 @@ def status(
         for t in tasks
     ]
     out.print(table(None, columns, rows))
+
+
+app.command("report")(report)
 
 
 def _status_cell(task: ControlTask, today: Any) -> str:

@@ -1,0 +1,1 @@
+"""OSCAL export tests and the schema they validate against."""
