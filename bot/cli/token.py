@@ -91,7 +91,7 @@ def list_(ctx: typer.Context, output: FormatOption = OutputFormat.TABLE) -> None
     if output is OutputFormat.JSON:
         print_json(rows)
         return
-    columns = ("Name", "Starts with", "Scope", "Workspaces", "State", "Created", "Last used")
+    columns = ("Name", "Starts with", "Scope", "Workspaces", "State", "Last used")
     cells = [
         (
             r["name"],
@@ -99,8 +99,7 @@ def list_(ctx: typer.Context, output: FormatOption = OutputFormat.TABLE) -> None
             r["scope"],
             "all" if r["workspaces"] is None else ", ".join(map(str, r["workspaces"] or [])),
             r["state"],
-            r["created_at"],
-            r["last_used_at"] or "never",
+            str(r["last_used_at"] or "never")[:10],
         )
         for r in rows
     ]
