@@ -183,6 +183,8 @@ def test_release_list_and_detail(client: TestClient, world: dict[str, Any]) -> N
     by_name = client.get("/api/releases/atlas", headers=headers)
     assert by_name.json()["id"] == world["a"]
     assert client.get("/api/releases/99999", headers=headers).status_code == 404
+    assert client.get("/api/releases/99999999999999999999", headers=headers).status_code == 404
+    assert client.get("/api/releases/%C2%B2", headers=headers).status_code == 404
     assert client.get("/api/releases?limit=0", headers=headers).status_code == 422
     assert client.get("/api/releases?state=finished", headers=headers).status_code == 422
 
@@ -322,6 +324,7 @@ def test_a_local_release_is_created_at_once(client: TestClient, world: dict[str,
         ({"version": "1"}, "name"),
         ({"name": "a", "version": "1", "repo": "not a repo"}, "repo"),
         ({"name": "a", "version": "1", "target_date": "31/12/2026"}, "target_date"),
+        ({"name": "a", "version": "1", "target_date": "0001-01-01"}, "target_date"),
         ({"name": "a", "version": "1", "priority": "urgent"}, "priority"),
         ({"name": "a", "version": "1", "surprise": True}, "surprise"),
     ],

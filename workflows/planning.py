@@ -91,6 +91,10 @@ def due_date_for(
     return due_date(control.id, control.function, target_date, due_offsets)
 
 
+EARLIEST_DATE = date(2000, 1, 1)  # target dates outside these bounds are typos, and due
+LATEST_DATE = date(2999, 12, 31)  # dates counted back from them could leave the calendar
+
+
 def due_date(
     control_id: str, function: Function, target_date: date | None, due_offsets: Mapping[str, int]
 ) -> date | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import HTTPException
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 from workflows.access import Principal, visible_releases
 from workflows.models import ControlTask, Release, TrackerItem, Workspace
 
+_RELEASE_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits that fit a database integer
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no, unknown, revoked or expired token"},
     404: {"description": "no such release or task among the caller's workspaces"},
@@ -19,7 +21,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def visible_release(session: Session, principal: Principal, ref: str) -> Release:
     """The release with this id, slug or name among the caller's; 404, or 409 if ambiguous."""
     ref = ref.strip()
-    if ref.isdigit():
+    if _RELEASE_ID.fullmatch(ref):
         found = session.get(Release, int(ref))
         if found is None or not principal.sees(found.workspace_id):
             raise HTTPException(404, f"no release {ref}")

@@ -106,7 +106,7 @@ def list_releases(
     caller: Reader,
     state: ReleaseState | None = None,
     limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> list[ReleaseSummary]:
     """The caller's releases, newest first, with their completion."""
     query = visible_releases(select(Release), caller)

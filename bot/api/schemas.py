@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from control_catalog import Function, Kind, Priority
 from workflows.models import ReleaseState
+from workflows.planning import EARLIEST_DATE, LATEST_DATE
 from workflows.status import ControlStatus
+
+TargetDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 
 
 class ReleaseCreate(BaseModel):
@@ -20,7 +23,7 @@ class ReleaseCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     version: str = Field(min_length=1, max_length=50)
     repo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    target_date: date | None = None
+    target_date: TargetDate | None = None
     priority: Priority | None = None
     ref: str | None = Field(default=None, max_length=255)
 
@@ -40,7 +43,7 @@ class ReleaseChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    target_date: date
+    target_date: TargetDate
 
 
 class ReleaseMoved(BaseModel):

@@ -13,6 +13,7 @@ from bot import migrate
 from bot.cli.errors import CliError
 from bot.db import make_engine
 from bot.settings import Settings
+from workflows.planning import EARLIEST_DATE, LATEST_DATE
 
 
 @dataclass
@@ -62,6 +63,9 @@ def parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise CliError(f"{option} must be a date like 2026-12-31, not {value!r}") from None
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise CliError(f"{option} must lie between {EARLIEST_DATE} and {LATEST_DATE}")
+    return parsed
