@@ -10,15 +10,18 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.main import create_app
 from bot.settings import Settings
 from tests.cli import run_cli
+from tests.conftest import NOW
 from tests.fakes.github import FakeGitHub, create_fake_github_app
 from tests.fakes.jira.webhooks import post as jira_post
 from tests.fakes.serving import serve_in_thread
 from tests.faults.world import INSTALLATION, seed_repo
 from tests.github_payloads import payload, post
+from workflows.access import Scope, create_token
 
 WEBHOOK_SECRET = "whsec-github-5b1c0e7d9a"
 JIRA_WEBHOOK_SECRET = "whsec-jira-2f8e6a4c1b"
@@ -56,6 +59,22 @@ def _secrets(fake: FakeGitHub) -> list[str]:
     ]
 
 
+def _signed_in_pages(client: TestClient, engine: Engine, stored: list[str]) -> list[str]:
+    """Sign in with a stored token and read the dashboard and the API; `stored` gets the secrets."""
+    with Session(engine) as session:
+        _row, token = create_token(
+            session=session, name="leakcheck", scope=Scope.WRITE, workspaces=[], now=NOW
+        )
+    stored.append(token)
+    answers = [client.post("/login", data={"token": token, "next": "/"}).text]
+    stored.append(client.cookies.get("controlbot_session") or "no-cookie")
+    for path in ("/", "/audit", "/login", "/api/releases", "/openapi.json"):
+        answers.append(client.get(path).text)
+    answers.append(client.get("/api/releases", headers={"Authorization": f"Bearer {token}"}).text)
+    answers.append(client.post("/logout").text)
+    return answers
+
+
 def test_no_secret_in_logs_answers_or_cli_output(
     engine: Engine,
     fake: FakeGitHub,
@@ -84,6 +103,7 @@ def test_no_secret_in_logs_answers_or_cli_output(
         github_credentials_file=tmp_path / "app.json",
     )
     seen: list[str] = []
+    stored: list[str] = []  # a stored API token and a session cookie, minted below
     with TestClient(create_app(settings, engine=engine)) as client:
         install = payload("installation/created.payload.json", installation_id=INSTALLATION)
         for secret in (WEBHOOK_SECRET, "forged"):
@@ -104,6 +124,7 @@ def test_no_secret_in_logs_answers_or_cli_output(
             headers = {"Authorization": auth} if auth else {}
             seen.append(client.get("/api/releases/nope", headers=headers).text)
             seen.append(client.post("/api/releases", json={"x": 1}, headers=headers).text)
+        seen += _signed_in_pages(client, engine, stored)
         seen.append(client.get("/setup").text)
         seen.append(client.get("/setup/callback", params={"code": fake.new_manifest_code()}).text)
         seen.append(client.get("/setup/callback", params={"code": "bogus"}).text)
@@ -124,12 +145,15 @@ def test_no_secret_in_logs_answers_or_cli_output(
         ("release", "create", "--repo", "nope", "--name", "A", "--version", "1"),
         ("outbox", "list"),
         ("db", "upgrade"),
+        ("token", "list"),
+        ("token", "list", "--format", "json"),
     ):
         result = run_cli(capsys, *args)
         seen += [result.out, result.err]
 
     logged = [r.getMessage() for r in caplog.records] + [caplog.text]
     minted = [s for s in (fake.webhook_secret, fake.client_secret) if s]
-    for secret in _secrets(fake) + minted:
+    assert len(stored) == 2 and "no-cookie" not in stored
+    for secret in _secrets(fake) + minted + stored:
         for text in seen + logged:
             assert secret not in text, f"a secret leaked: ...{text[:300]}"
