@@ -67,6 +67,10 @@ class Tracker(Protocol):
     """The verbs workflows use on any tracker; every write is idempotent on the item's key."""
 
     name: str
+    # True when `set_state` sends its note in the same request as the change (a Jira transition).
+    # Otherwise the change and a comment are two requests, so callers post the note themselves
+    # (through the outbox) and pass no note: one failing after the other must not lose it.
+    notes_with_state: bool
 
     def find_item(self, key: str) -> ItemRef | None:
         """The item carrying this key, or None when the tracker positively has none."""
@@ -81,8 +85,11 @@ class Tracker(Protocol):
         """
         ...
 
-    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> None:
-        """Make the item show this state (close/reopen + label, or a Jira transition)."""
+    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> bool:
+        """Make the item show this state: True when this call changed it, False (no write) if shown.
+
+        `note` says why; only trackers with `notes_with_state` take one (sent with the change).
+        """
         ...
 
     def comment(self, ref: ItemRef, body: str) -> None:

@@ -205,18 +205,21 @@ def test_set_state_round_trips(tracker: GitHubTracker, fake: FakeGitHub) -> None
     assert tracker.fetch_states([ref])[0].state is WorkState.TODO
 
 
-def test_set_state_skips_no_op_writes_and_notes_only_changes(
+def test_set_state_reports_changes_skips_no_op_writes_and_takes_no_note(
     tracker: GitHubTracker, fake: FakeGitHub
 ) -> None:
     ref = one(tracker)
-    tracker.set_state(ref, WorkState.IN_PROGRESS, note="started by @alice")
+    assert tracker.notes_with_state is False
+    assert tracker.set_state(ref, WorkState.IN_PROGRESS) is True
     writes = tracker.writes
-    tracker.set_state(ref, WorkState.IN_PROGRESS, note="again")
-    tracker.set_state(ref, WorkState.TODO)
-    tracker.set_state(ref, WorkState.TODO, note="nothing changes")
+    assert tracker.set_state(ref, WorkState.IN_PROGRESS) is False
+    assert tracker.set_state(ref, WorkState.TODO) is True
+    assert tracker.set_state(ref, WorkState.TODO) is False
     assert tracker.writes == writes + 1  # only the label removal
-    comments = [c.body for c in fake.repo(REPO).comments.values()]
-    assert comments == ["started by @alice"]
+    with pytest.raises(ValueError, match="comment"):  # the caller posts notes on its own
+        tracker.set_state(ref, WorkState.DONE, note="closed by @alice")
+    assert fake.repo(REPO).comments == {}
+    assert fake.repo(REPO).issues[1].state == "open"
 
 
 # --- checklist section --------------------------------------------------------------------

@@ -255,11 +255,12 @@ def test_set_state_walks_the_workflow(site: Site) -> None:
     tracker = site.tracker()
     [result] = collect(tracker, specs(1, milestone=None), maybe_exist=False)
     ref = result.ref
-    tracker.set_state(ref, WorkState.DONE, note="Evidence linked.")
+    assert tracker.notes_with_state is True
+    assert tracker.set_state(ref, WorkState.DONE, note="Evidence linked.") is True
     assert status_of(site, ref) == ("Done", "Done")
     assert [c.body for c in site.fake.issue(ref.external_id).comments] == ["Evidence linked."]
     before = site.fake.count()
-    tracker.set_state(ref, WorkState.DONE, note="again")
+    assert tracker.set_state(ref, WorkState.DONE, note="again") is False
     assert site.fake.count() - before == 1  # one GET, nothing written
     assert len(site.fake.issue(ref.external_id).comments) == 1
     tracker.set_state(ref, WorkState.NOT_APPLICABLE, note="Model has no tool use.")

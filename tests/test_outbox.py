@@ -8,11 +8,20 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from control_catalog import load_bundled
+from integrations import WorkState
 from tests.conftest import NOW
+from tests.fakes.tracker import InMemoryTracker
 from workflows.deliveries import claim_delivery, finish_delivery
+from workflows.jobs import drain
+from workflows.mirror import change_status
 from workflows.models import DeliveryOutcome, OutboxItem, OutboxState, WorkspaceKind
 from workflows.outbox import backoff, claim_due, complete, enqueue, fail, pending_count
-from workflows.releases import ensure_workspace
+from workflows.releases import create_release, ensure_workspace
+from workflows.repo_config import Granularity, RepoConfig
+from workflows.status import ChangeSource, ControlStatus
+from workflows.tasks import get_task
+from workflows.tracking import sync_release
 
 
 @pytest.fixture
@@ -153,3 +162,57 @@ def test_a_view_refreshed_while_running_runs_again_afterwards(
     complete(session=session, item=running, now=NOW)
     (again,) = claim_due(session=session, now=NOW)
     assert again.id != running.id and again.coalesce_key == "checklist:1"
+
+
+def _mark_done(session: Session, tracker: InMemoryTracker) -> str:
+    """A release synced to `tracker`, then GV-1.1 marked done from the CLI; its item's key."""
+    workspace = ensure_workspace(session=session, kind=WorkspaceKind.GITHUB, name="o/r", now=NOW)
+    config = RepoConfig(granularity=Granularity.CONTROL)
+    release = create_release(
+        session=session,
+        workspace=workspace,
+        catalog=load_bundled("gpai-profile@1.2"),
+        name="Atlas",
+        version="2.0",
+        actor="t",
+        now=NOW,
+    )
+    release.config = config.model_dump(mode="json")
+    sync_release(session=session, release=release, tracker=tracker, config=config, now=NOW)
+    task = get_task(session=session, release=release, control_id="GV-1.1")
+    change_status(
+        session=session,
+        task=task,
+        status=ControlStatus.DONE,
+        actor="ana",
+        source=ChangeSource.CLI,
+        now=NOW,
+        note="checked",
+    )
+    return task.key
+
+
+def _drain_until_idle(engine: Engine, tracker: InMemoryTracker) -> None:
+    """Drain as time passes until nothing is pending."""
+    for n in range(10):
+        later = NOW + timedelta(minutes=n)  # past the back-off of any failed job
+        drain(engine=engine, tracker_for=lambda _w: tracker, clock=lambda at=later: at)
+        with Session(engine) as session:
+            if pending_count(session=session) == 0:
+                return
+    raise AssertionError("the outbox did not settle")
+
+
+@pytest.mark.parametrize("notes_with_state", [False, True])
+def test_a_state_change_is_noted_once_when_its_comment_fails_once(
+    engine: Engine, session: Session, notes_with_state: bool
+) -> None:
+    """GitHub-like: the note is a second write, retried alone; Jira-like: it rides the change."""
+    tracker = InMemoryTracker(notes_with_state=notes_with_state)
+    key = _mark_done(session, tracker)
+    tracker.unavailable_comments = 1
+    _drain_until_idle(engine, tracker)
+    item = tracker.by_key(key)
+    assert item.state is WorkState.DONE
+    assert item.comments == ["ana marked this done via cli: checked"]
+    assert tracker.unavailable_comments == (0 if not notes_with_state else 1)

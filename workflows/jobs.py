@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -158,11 +158,32 @@ def open_release(*, session: Session, job: OutboxItem, tracker: Tracker, now: da
 
 
 def item_state(*, session: Session, job: OutboxItem, tracker: Tracker, now: datetime) -> None:
-    """Make a control's own issue show the task's status."""
+    """Make a control's own issue show the task's status, with a note saying who and why."""
     item, ref = _item(session, job)
     task = session.get(ControlTask, item.task_id)
     assert task is not None
-    tracker.set_state(ref, WorkState(task.status.value), note=_why(session, task))
+    wanted, note = WorkState(task.status.value), _why(session, task)
+    if note is None or tracker.notes_with_state:  # Jira: the note is part of the transition
+        tracker.set_state(ref, wanted, note=note)
+        return
+    # Elsewhere the change and the note are two writes. The note is recorded on this job before
+    # the change is written, so a retry after a failed comment or a crash past the change (which
+    # then finds nothing to change) still owes it, and posts it once.
+    owed = job.payload.get("note")
+    if owed is None:
+        _record_note(session, job, note)
+    if tracker.set_state(ref, wanted) or owed is not None:
+        tracker.comment(ref, str(owed or note))
+
+
+def _record_note(session: Session, job: OutboxItem, note: str) -> None:
+    """Commit the note into the job's payload, where a retry of this job will find it."""
+    session.execute(
+        update(OutboxItem)
+        .where(col(OutboxItem.id) == job.id)
+        .values(payload={**job.payload, "note": note})
+    )
+    session.commit()
 
 
 def _why(session: Session, task: ControlTask) -> str | None:

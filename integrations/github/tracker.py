@@ -57,6 +57,7 @@ class GitHubTracker:
     """Tracker items are issues in `repo_full_name`; every write is paced and counted."""
 
     name = "github"
+    notes_with_state = False
 
     def __init__(
         self, gh: Github, repo_full_name: str, *, pacer: WritePacer, app_login: str
@@ -86,8 +87,11 @@ class GitHubTracker:
                 issue = known[spec.key] = self._create(spec)
             on_ensured(EnsureResult(spec=spec, ref=self._ref(issue), created=created))
 
-    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> None:
+    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> bool:
         """Close/reopen and sync the status label in one PATCH, only when something changes."""
+        # No note: a PATCH and a comment are two requests, so the caller posts it on its own.
+        if note is not None:
+            raise ValueError("GitHub cannot send a note with a state change; use comment()")
         issue = self._fresh(ref)
         changes: dict[str, Any] = {}
         reason = CLOSE_REASON.get(state)
@@ -102,8 +106,7 @@ class GitHubTracker:
             changes["labels"] = wanted
         if changes:
             self._write(lambda: issue.edit(**changes))
-            if note:
-                self.comment(ref, note)
+        return bool(changes)
 
     def set_assignees(self, ref: ItemRef, logins: Sequence[str]) -> None:
         """Make these people the issue's assignees (no write when they already are)."""

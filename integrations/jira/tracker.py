@@ -31,6 +31,7 @@ class JiraTracker:
     """Keep controls as issues of one Jira project, idempotent on each item's key label."""
 
     name = "jira"
+    notes_with_state = True
 
     def __init__(
         self,
@@ -187,11 +188,11 @@ class JiraTracker:
             self._api, pending, build=build, to_ref=self._ref, on_ensured=on_ensured
         )
 
-    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> None:
-        """Transition the issue so it shows `state`; the note becomes a comment saying why."""
-        # Nothing is written, not even the note, when the issue already shows `state`.
+    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> bool:
+        """Transition the issue so it shows `state`, the note a comment in the same request."""
+        # Nothing is written, not even the note, when the issue already shows `state` (False).
         why = note or f"controlbot: this control is now {state.value.replace('_', ' ')}."
-        moving.move_to(self._api, self.config, ref.external_id, state, why)
+        return moving.move_to(self._api, self.config, ref.external_id, state, why)
 
     def comment(self, ref: ItemRef, body: str) -> None:
         """Post a comment on the issue."""

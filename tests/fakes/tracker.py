@@ -34,11 +34,15 @@ class Item:
 
 
 class InMemoryTracker:
-    """Keeps items by number; counts writes; can fail, rate-limit or 'ghost create' on demand."""
+    """Keeps items by number; counts writes; can fail, rate-limit or 'ghost create' on demand.
+
+    Like GitHub, a state change takes no note unless built with `notes_with_state` (like Jira).
+    """
 
     name = "github"
 
-    def __init__(self) -> None:
+    def __init__(self, *, notes_with_state: bool = False) -> None:
+        self.notes_with_state = notes_with_state
         self.items: dict[int, Item] = {}
         self.writes = 0
         self.labels: set[str] = set()
@@ -51,6 +55,7 @@ class InMemoryTracker:
         self.fail_creates_after: int | None = None
         self.ghost_next_create = False
         self.unavailable = 0
+        self.unavailable_comments = 0
         self.rate_limited = 0
         self.max_children = 100
 
@@ -74,18 +79,24 @@ class InMemoryTracker:
                 continue
             on_ensured(EnsureResult(spec, self._create(spec), created=True))
 
-    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> None:
-        """Record the state; no write when unchanged."""
+    def set_state(self, ref: ItemRef, state: WorkState, *, note: str | None = None) -> bool:
+        """Record the state (and the note when `notes_with_state`); False when unchanged."""
+        if note is not None and not self.notes_with_state:
+            raise ValueError("this tracker takes no note with a state change; use comment()")
         item = self._get(ref)
         if item.state is state:
-            return
+            return False
         self._write()
         item.state = state
         if note:
             item.comments.append(note)
+        return True
 
     def comment(self, ref: ItemRef, body: str) -> None:
-        """Store a comment."""
+        """Store a comment (unless `unavailable_comments` says this one fails)."""
+        if self.unavailable_comments:
+            self.unavailable_comments -= 1
+            raise TrackerUnavailable("502 on the comment")
         self._write()
         self._get(ref).comments.append(body)
 

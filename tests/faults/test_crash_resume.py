@@ -26,7 +26,7 @@ from bot.trackers import TrackerRegistry
 from integrations.github.tracker import key_from_body
 from tests.fakes.github import FakeGitHub, create_fake_github_app
 from tests.fakes.serving import serve_in_thread
-from tests.faults.world import github_settings, resync, seed_repo
+from tests.faults.world import cli_env, github_settings, resync, seed_repo
 from workflows.models import Release, TrackerItem, Workspace
 
 LONG = os.environ.get("CONTROLBOT_FAULTS_LONG") == "1"
@@ -54,18 +54,6 @@ def _database(tmp_path: Path) -> str:
     migrate.upgrade(engine)
     engine.dispose()
     return url
-
-
-def _env(fake: FakeGitHub, base: str, db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTROLBOT_")}
-    return env | {
-        "CONTROLBOT_DATABASE_URL": db_url,
-        "CONTROLBOT_GITHUB_APP_ID": str(fake.app_id),
-        "CONTROLBOT_GITHUB_APP_SLUG": fake.slug,
-        "CONTROLBOT_GITHUB_PRIVATE_KEY": fake.private_key_pem,
-        "CONTROLBOT_GITHUB_API_URL": base,
-        "CONTROLBOT_GITHUB_WRITE_INTERVAL": "0",
-    }
 
 
 def _command(repo: str) -> list[str]:
@@ -147,7 +135,7 @@ def test_kill_9_while_opening_then_resume(
     repo = f"octo/crash-{trial}-{rng.randrange(10**6)}"
     seed_repo(fake, repo)
     db_url = _database(tmp_path)
-    env, command = _env(fake, base, db_url), _command(repo)
+    env, command = cli_env(fake, base, db_url), _command(repo)
     for _ in range(rng.randint(1, 2)):  # one or two crashes before the resume
         _run_and_kill(command, env, tmp_path, fake, repo, rng.randint(0, 72))
     again = _rerun(command, env, tmp_path)
@@ -161,7 +149,7 @@ def test_rerunning_the_same_command_resumes(fake: FakeGitHub, base: str, tmp_pat
     repo = "octo/crash-rerun"
     seed_repo(fake, repo)
     db_url = _database(tmp_path)
-    env, command = _env(fake, base, db_url), _command(repo)
+    env, command = cli_env(fake, base, db_url), _command(repo)
     assert _run_and_kill(command, env, tmp_path, fake, repo, 20)
     again = _rerun(command, env, tmp_path)
     assert again.returncode == 0, again.stderr

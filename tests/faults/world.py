@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,19 @@ def github_settings(fake: FakeGitHub, base: str, **extra: Any) -> Settings:
         github_write_interval=0.0,
         **extra,
     )
+
+
+def cli_env(fake: FakeGitHub, base: str, db_url: str) -> dict[str, str]:
+    """The environment of a `controlbot` subprocess on this database and the fake GitHub."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTROLBOT_")}
+    return env | {
+        "CONTROLBOT_DATABASE_URL": db_url,
+        "CONTROLBOT_GITHUB_APP_ID": str(fake.app_id),
+        "CONTROLBOT_GITHUB_APP_SLUG": fake.slug,
+        "CONTROLBOT_GITHUB_PRIVATE_KEY": fake.private_key_pem,
+        "CONTROLBOT_GITHUB_API_URL": base,
+        "CONTROLBOT_GITHUB_WRITE_INTERVAL": "0",
+    }
 
 
 def seed_repo(fake: FakeGitHub, repo: str, config: str = CONTROL_CONFIG) -> None:
