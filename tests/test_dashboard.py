@@ -21,6 +21,7 @@ from bot.settings import Settings
 from control_catalog import Priority, resolve_catalog
 from tests.conftest import NOW
 from workflows.access import ADMIN, Scope, create_token
+from workflows.history import control_history
 from workflows.models import ControlTask, ItemKind, Release, TrackerItem, WorkspaceKind
 from workflows.portfolio import portfolio_rows
 from workflows.releases import create_release, ensure_workspace
@@ -160,6 +161,12 @@ def test_portfolio_lists_visible_releases_with_counts(app_client: TestClient, wo
 
 
 def test_portfolio_rows_count_in_one_query(engine: Engine, session: Session, world: World) -> None:
+    beta = session.get(Release, world.beta)
+    assert beta is not None
+    beta.config = {"gate": {"required": "high", "release_branch": None}}
+    beta.problems, beta.pr_shas = ["unknown key: gates"], ["0123456789abcdef"]
+    session.add(beta)
+    session.commit()
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     found = portfolio_rows(session=session, principal=ADMIN, today=NOW.date())
@@ -172,6 +179,14 @@ def test_portfolio_rows_count_in_one_query(engine: Engine, session: Session, wor
     assert alpha.tracker_url == "https://github.example/acme/alpha/issues/1"
     assert (old.closed, old.overdue, old.tracker_url) == (1, 71, None)
     assert list(rows) == [world.alpha_old, world.alpha, world.beta]  # by target, then id
+    gate = rows[world.beta].gate
+    assert (gate.required.value, gate.open, gate.problems) == (
+        "high",
+        rows[world.beta].high_total,
+        1,
+    )
+    assert gate.published_on == "0123456789abcdef" and gate.label == "not ready"
+    assert gate.detail == "12 required open · 1 config problem · high controls · check on 0123456"
 
 
 def test_release_page_groups_filters_and_links(app_client: TestClient, world: World) -> None:
@@ -267,3 +282,17 @@ def test_pages_escape_what_users_wrote(
     for path in ("/", f"/releases/{world.alpha}", "/controls/GV-1.1", "/audit"):
         html = client.get(path).text
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_control_history_pages_through_releases(session: Session, world: World) -> None:
+    first = control_history(session=session, principal=ADMIN, control_id="GV-1.1", size=2)
+    second = control_history(session=session, principal=ADMIN, control_id="GV-1.1", size=2, page=2)
+    assert (len(first.entries), first.has_next) == (2, True)
+    assert (len(second.entries), second.has_next) == (1, False)
+    seen = [e.release_id for e in (*first.entries, *second.entries)]
+    assert sorted(seen) == sorted([world.alpha, world.alpha_old, world.beta])
+    alpha = next(e for e in first.entries + second.entries if e.release_id == world.alpha)
+    assert [(c.from_status.value, c.to_status.value) for c in alpha.changes] == [
+        ("todo", "in_progress"),
+        ("in_progress", "done"),
+    ]

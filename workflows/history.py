@@ -21,6 +21,7 @@ from workflows.models import ControlTask, Release, ReleaseState, StatusChange
 from workflows.status import ChangeSource, ControlStatus
 
 AUDIT_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 25
 _Move = tuple[datetime, ControlStatus, ControlStatus]
 
 
@@ -140,47 +141,82 @@ _CHANGE_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class ControlHistory:
+    """One page of a control's history: its task in each visible release, newest first."""
+
+    entries: tuple[ControlInRelease, ...]
+    page: int
+    has_next: bool
+
+
+_TASK_COLUMNS: tuple[Any, ...] = (
+    col(ControlTask.id).label("task_id"),
+    col(ControlTask.title),
+    col(ControlTask.status),
+    col(ControlTask.owner),
+    col(ControlTask.due_date),
+    col(ControlTask.justification),
+    col(ControlTask.evidence),
+    col(Release.id).label("release_id"),
+    col(Release.name).label("release_name"),
+    col(Release.version).label("release_version"),
+    col(Release.state).label("release_state"),
+    col(Release.target_date),
+)
+
+
 def control_history(
-    *, session: Session, principal: Principal, control_id: str
-) -> list[ControlInRelease]:
-    """A control's task in every visible release, newest release first (two queries)."""
-    tasks = session.exec(
-        select(ControlTask, Release)
+    *,
+    session: Session,
+    principal: Principal,
+    control_id: str,
+    page: int = 1,
+    size: int = HISTORY_PAGE_SIZE,
+) -> ControlHistory:
+    """A control's task in the visible releases, newest release first (two queries a page)."""
+    page = max(page, 1)
+    columns: list[Any] = list(_TASK_COLUMNS)
+    query = (
+        sa.select(*columns)
         .join(Release, col(Release.id) == col(ControlTask.release_id))
         .where(
-            ControlTask.control_id == control_id,
+            col(ControlTask.control_id) == control_id,
             col(Release.id).in_(visible_release_ids(principal)),
         )
         .order_by(col(Release.created_at).desc(), col(Release.id).desc())
-    ).all()
-    ids = [task.id for task, _ in tasks]
+        .limit(size + 1)
+        .offset((page - 1) * size)
+    )
+    rows = list(session.connection().execute(query))
+    shown = rows[:size]
     trail: dict[int, list[Change]] = defaultdict(list)
-    if ids:
-        query = (
+    if shown:
+        changes = (
             sa.select(*_CHANGE_COLUMNS)
-            .where(col(StatusChange.task_id).in_(ids))
+            .where(col(StatusChange.task_id).in_([r.task_id for r in shown]))
             .order_by(col(StatusChange.at), col(StatusChange.id))
         )
-        for row in session.connection().execute(query):
+        for row in session.connection().execute(changes):
             trail[row.task_id].append(_change(row))
-    return [_in_release(task, release, trail[task.id or 0]) for task, release in tasks]
+    entries = tuple(_in_release(r, trail[r.task_id]) for r in shown)
+    return ControlHistory(entries=entries, page=page, has_next=len(rows) > size)
 
 
-def _in_release(task: ControlTask, release: Release, changes: list[Change]) -> ControlInRelease:
+def _in_release(row: Any, changes: list[Change]) -> ControlInRelease:
     """One release's task of a control, with its changes."""
-    assert release.id is not None
     return ControlInRelease(
-        release_id=release.id,
-        release_name=release.name,
-        release_version=release.version,
-        release_state=ReleaseState(release.state),
-        target_date=release.target_date,
-        title=task.title,
-        status=ControlStatus(task.status),
-        owner=task.owner,
-        due_date=task.due_date,
-        justification=task.justification,
-        evidence=tuple(task.evidence),
+        release_id=row.release_id,
+        release_name=row.release_name,
+        release_version=row.release_version,
+        release_state=ReleaseState(row.release_state),
+        target_date=row.target_date,
+        title=row.title,
+        status=ControlStatus(row.status),
+        owner=row.owner,
+        due_date=row.due_date,
+        justification=row.justification,
+        evidence=tuple(row.evidence or ()),
         changes=tuple(changes),
     )
 

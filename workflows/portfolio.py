@@ -46,6 +46,17 @@ class GateState:
         """`ready` or `not ready`, in words (never only a colour)."""
         return "ready" if self.passes else "not ready"
 
+    @property
+    def detail(self) -> str:
+        """What the gate needs and where it is published, in a few words."""
+        parts = [] if self.passes else [f"{self.open} required open"]
+        if self.problems:
+            parts.append(f"{self.problems} config problem{'' if self.problems == 1 else 's'}")
+        parts.append(f"{self.required.value} controls")
+        if self.published_on:
+            parts.append(f"check on {self.published_on[:7]}")
+        return " · ".join(parts)
+
 
 @dataclass(frozen=True)
 class PortfolioRow:
@@ -76,13 +87,23 @@ class PortfolioRow:
         """Share of high-priority tasks closed, 0-100."""
         return 100.0 * self.high_closed / self.high_total if self.high_total else 0.0
 
+    @property
+    def completion(self) -> str:
+        """`closed/total · percent`, as the page prints it."""
+        return f"{self.closed}/{self.total} · {self.percent:.0f}%"
+
+    @property
+    def high_completion(self) -> str:
+        """`closed/total · percent` of the high-priority controls."""
+        return f"{self.high_closed}/{self.high_total} · {self.high_percent:.0f}%"
+
 
 def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 for no rows."""
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+    """COUNT(*) FILTER (WHERE condition): PostgreSQL and SQLite 3.30+ both have it."""
+    return sa.func.count().filter(condition)
 
 
-def _task_stats(today: date) -> sa.Subquery:
+def _task_stats(today: date, visible: Any) -> sa.Subquery:
     """Per release: totals, closed, high-priority, overdue and gate-open counts."""
     status = col(ControlTask.status)
     closed = status.in_(sorted(CLOSED))
@@ -105,27 +126,38 @@ def _task_stats(today: date) -> sa.Subquery:
             _count(~gate_closed).label("open_all"),
             _count(sa.and_(high, ~gate_closed)).label("open_high"),
         )
+        .where(col(ControlTask.release_id).in_(visible))
         .group_by(col(ControlTask.release_id))
         .subquery("stats")
     )
 
 
-def _parent_urls() -> sa.Subquery:
+def _parent_urls(visible: Any) -> sa.Subquery:
     """Per release: the first parent tracker item's URL."""
     return (
         sa.select(
             col(TrackerItem.release_id).label("release_id"),
             sa.func.min(col(TrackerItem.url)).label("url"),
         )
-        .where(col(TrackerItem.kind) == ItemKind.PARENT, col(TrackerItem.url).is_not(None))
+        .where(
+            col(TrackerItem.release_id).in_(visible),
+            col(TrackerItem.kind) == ItemKind.PARENT,
+            col(TrackerItem.url).is_not(None),
+        )
         .group_by(col(TrackerItem.release_id))
         .subquery("parents")
     )
 
 
+def _json(column: Any) -> Any:
+    """A JSON column as SQLAlchemy's JSON type, so `[key]` and `.as_string()` apply."""
+    return sa.type_coerce(col(column), sa.JSON)
+
+
 def portfolio_query(*, principal: Principal, today: date) -> sa.Select[Any]:
     """The one statement behind the portfolio: visible releases with their aggregates."""
-    stats, parents = _task_stats(today), _parent_urls()
+    visible = visible_release_ids(principal)
+    stats, parents = _task_stats(today, visible), _parent_urls(visible)
     return (
         sa.select(
             col(Release.id),
@@ -134,10 +166,11 @@ def portfolio_query(*, principal: Principal, today: date) -> sa.Select[Any]:
             col(Release.version),
             col(Release.state),
             col(Release.target_date),
-            col(Release.config),
-            col(Release.problems),
-            col(Release.gate_sha),
-            col(Release.pr_shas),
+            _json(Release.config)["gate"]["required"].as_string().label("gate_required"),
+            sa.func.coalesce(sa.func.json_array_length(col(Release.problems)), 0).label("problems"),
+            sa.func.coalesce(col(Release.gate_sha), _json(Release.pr_shas)[0].as_string()).label(
+                "gate_sha"
+            ),
             col(Workspace.name).label("workspace"),
             *(sa.func.coalesce(stats.c[c], 0).label(c) for c in _STAT_COLUMNS),
             parents.c.url.label("tracker_url"),
@@ -145,7 +178,7 @@ def portfolio_query(*, principal: Principal, today: date) -> sa.Select[Any]:
         .join(Workspace, col(Workspace.id) == col(Release.workspace_id))
         .outerjoin(stats, stats.c.release_id == col(Release.id))
         .outerjoin(parents, parents.c.release_id == col(Release.id))
-        .where(col(Release.id).in_(visible_release_ids(principal)))
+        .where(col(Release.id).in_(visible))
         .order_by(
             sa.case((col(Release.state) == ReleaseState.OPEN, 0), else_=1),
             col(Release.target_date).is_(None),
@@ -155,6 +188,7 @@ def portfolio_query(*, principal: Principal, today: date) -> sa.Select[Any]:
     )
 
 
+_DEFAULT_GATE = GateConfig().required
 _STAT_COLUMNS = ("total", "closed", "high_total", "high_closed", "overdue", "open_all", "open_high")
 
 
@@ -166,15 +200,13 @@ def portfolio_rows(*, session: Session, principal: Principal, today: date) -> li
 
 def _gate(row: Any) -> GateState:
     """The gate of one result row, under the release's configured requirement."""
-    config = row.config if isinstance(row.config, dict) else {}
-    required = GateConfig.model_validate(config.get("gate") or {}).required
-    sha = row.gate_sha or next(iter(row.pr_shas or []), None)
+    required = GateRequirement(row.gate_required) if row.gate_required else _DEFAULT_GATE
     return GateState(
         required=required,
         open_all=int(row.open_all),
         open_high=int(row.open_high),
-        problems=len(row.problems or []),
-        published_on=sha,
+        problems=int(row.problems),
+        published_on=row.gate_sha,
     )
 
 

@@ -75,7 +75,7 @@ def function_chart(bars: list[FunctionBar], *, chart_id: str = "by-function") ->
     )
 
 
-_W, _H, _LEFT, _RIGHT, _TOP, _BOTTOM = 640, 260, 44, 16, 14, 40
+_W, _H, _LEFT, _RIGHT, _TOP, _BOTTOM = 480, 250, 40, 14, 16, 42
 
 
 def _x(day: date, chart: Burndown) -> float:
@@ -97,9 +97,10 @@ def _points(series: Iterable[tuple[date, float]], chart: Burndown, peak: int) ->
 def _marker(day: date, chart: Burndown, label: str) -> str:
     """A labelled vertical line (today, target)."""
     x = _x(day, chart)
+    anchor = "end" if x > _W - _RIGHT - 30 else "middle"
     return (
         f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP}" y2="{_H - _BOTTOM}" class="marker"/>'
-        f'<text x="{x:.1f}" y="{_TOP - 3}" class="marker-label" text-anchor="middle">'
+        f'<text x="{x:.1f}" y="{_TOP - 3}" class="marker-label" text-anchor="{anchor}">'
         f"{escape(label)}</text>"
     )
 
@@ -116,7 +117,7 @@ def _axes(chart: Burndown, peak: int) -> str:
         f'<text x="{right}" y="{bottom + 16}" text-anchor="end" class="tick">'
         f"{chart.end.isoformat()}</text>"
         f'<text x="{_LEFT}" y="{_H - 4}" class="legend">── open controls</text>'
-        f'<text x="{_LEFT + 150}" y="{_H - 4}" class="legend">- - ideal</text>'
+        f'<text x="{_LEFT + 160}" y="{_H - 4}" class="legend">- - ideal</text>'
     )
 
 

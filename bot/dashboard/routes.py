@@ -112,13 +112,20 @@ def _choices(report: ReleaseReport) -> dict[str, Any]:
 
 
 @router.get("/controls/{control_id}", response_class=HTMLResponse)
-def control_page(request: Request, control_id: str, viewer: Viewer) -> HTMLResponse:
-    """One control across every visible release: status, owner, due date and its changes."""
+def control_page(
+    request: Request,
+    control_id: str,
+    viewer: Viewer,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """One control across the visible releases: status, owner, due date and its changes."""
     with Session(request.app.state.engine) as session:
-        entries = control_history(session=session, principal=viewer, control_id=control_id)
-    if not entries:
+        history = control_history(
+            session=session, principal=viewer, control_id=control_id, page=page_number
+        )
+    if not history.entries:
         return _not_found(request, "control")
-    return page(request, "dashboard/control.html", control_id=control_id, entries=entries)
+    return page(request, "dashboard/control.html", control_id=control_id, history=history)
 
 
 @router.get("/audit", response_class=HTMLResponse)
