@@ -7,7 +7,7 @@ times, through the real app in process (TestClient: routing, sign-in check, quer
 the portfolio, the portfolio of a reader limited to one workspace, one release page, the audit
 log and one control's history across every release.
 
-    .venv/bin/python -m bench.dashboard_pages [--releases 1000] [--requests 50]
+    .venv/bin/python -m bench.dashboard_pages [--releases 1000] [--requests 50] [--gc-freeze]
 
 Targets: release page p95 < 100 ms; portfolio of 1,000 releases < 300 ms (p95 here).
 PostgreSQL at CONTROLBOT_TEST_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:
@@ -17,6 +17,7 @@ PostgreSQL at CONTROLBOT_TEST_DATABASE_URL (default postgresql+psycopg://postgre
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import time
@@ -163,6 +164,11 @@ def measure(engine: Engine, args: argparse.Namespace) -> None:
     with TestClient(app) as everyone, TestClient(app) as one_workspace:
         everyone.cookies.set(SESSION_COOKIE, cookie(engine, None))
         one_workspace.cookies.set(SESSION_COOKIE, cookie(engine, frozenset({1})))
+        if args.gc_freeze:  # what a server could do once started: no GC walks over startup objects
+            client_warm = everyone.get("/")
+            assert client_warm.status_code == 200
+            gc.collect()
+            gc.freeze()
         pages = [
             ("portfolio, all releases", everyone, "/", "Model 1 1.0"),
             ("portfolio, one workspace", one_workspace, "/", "Model 100 1.0"),
@@ -181,6 +187,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--releases", type=int, default=1_000)
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument(
+        "--gc-freeze", action="store_true", help="gc.freeze() after start-up, before timing"
+    )
     args = parser.parse_args()
     base = os.environ.get("CONTROLBOT_TEST_DATABASE_URL") or DEFAULT_URL
     with fresh_schema(base) as url:
@@ -191,7 +200,10 @@ def main() -> None:
             with engine.connect() as connection:
                 tasks = connection.execute(text("SELECT count(*) FROM controltask")).scalar_one()
                 changes = connection.execute(text("SELECT count(*) FROM statuschange")).scalar_one()
-            print(f"command: {COMMAND} --releases {args.releases} --requests {args.requests}")
+            freeze = " --gc-freeze" if args.gc_freeze else ""
+            print(
+                f"command: {COMMAND} --releases {args.releases} --requests {args.requests}{freeze}"
+            )
             print(
                 f"data: {args.releases:,} releases, {tasks:,} tasks, {changes:,} status changes, "
                 f"{WORKSPACES} workspaces; loaded in {seconds:.1f} s"
