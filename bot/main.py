@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -76,7 +77,9 @@ def app_from_env() -> FastAPI:
     Every process starts a scheduler; the leader election (`bot.leader`) lets one run the jobs.
     """
     settings = get_settings()
-    return create_app(settings, run_worker=settings.run_worker)
+    app = create_app(settings, run_worker=settings.run_worker)
+    gc.freeze()  # start-up objects never need collecting: full collections stay short
+    return app
 
 
 def _readiness(engine: Engine) -> dict[str, str] | JSONResponse:

@@ -167,7 +167,10 @@ class TrackerItem(SQLModel, table=True):
     an ambiguous failure the next run knows to search for the key before creating again.
     """
 
-    __table_args__ = (sa.UniqueConstraint("tracker", "key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tracker", "key"),
+        sa.Index("ix_trackeritem_kind_release", "kind", "release_id"),  # parents per release
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     release_id: int = Field(foreign_key="release.id", index=True)
