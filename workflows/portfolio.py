@@ -198,6 +198,24 @@ def portfolio_rows(*, session: Session, principal: Principal, today: date) -> li
     return [_row(r) for r in result]
 
 
+def newest_rows(
+    *,
+    session: Session,
+    principal: Principal,
+    today: date,
+    state: ReleaseState | None,
+    limit: int,
+    offset: int,
+) -> list[PortfolioRow]:
+    """A page of the principal's releases, newest first (the API's list), in one statement."""
+    query = portfolio_query(principal=principal, today=today)
+    if state is not None:
+        query = query.where(col(Release.state) == state)
+    query = query.order_by(None).order_by(col(Release.created_at).desc(), col(Release.id).desc())
+    result = session.connection().execute(query.offset(offset).limit(limit))
+    return [_row(r) for r in result]
+
+
 def _gate(row: Any) -> GateState:
     """The gate of one result row, under the release's configured requirement."""
     required = GateRequirement(row.gate_required) if row.gate_required else _DEFAULT_GATE

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.access import Reader, Writer
 from bot.api.lookup import ERRORS as _ERRORS
@@ -21,11 +21,12 @@ from bot.api.schemas import (
     TaskOut,
 )
 from control_catalog import resolve_catalog
-from workflows.access import Principal, visible_releases
+from workflows.access import Principal
 from workflows.errors import ReleaseExists, WorkflowError
 from workflows.models import ControlTask, Release, ReleaseState, Workspace, WorkspaceKind
 from workflows.opening import StartRequest, request_start
 from workflows.planning import Selection
+from workflows.portfolio import newest_rows
 from workflows.progress import is_overdue, summarize
 from workflows.releases import (
     LOCAL_WORKSPACE,
@@ -109,17 +110,33 @@ def list_releases(
     offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> list[ReleaseSummary]:
     """The caller's releases, newest first, with their completion."""
-    query = visible_releases(select(Release), caller)
-    if state is not None:
-        query = query.where(Release.state == state)
-    query = query.order_by(col(Release.created_at).desc(), col(Release.id).desc())
     with Session(request.app.state.engine) as session:
-        releases = list(session.exec(query.offset(offset).limit(limit)).all())
-        names = workspace_names(session, {r.workspace_id for r in releases})
-        return [
-            summary(r, release_tasks(session=session, release=r), names[r.workspace_id])
-            for r in releases
-        ]
+        rows = newest_rows(
+            session=session,
+            principal=caller,
+            today=_now().date(),
+            state=state,
+            limit=limit,
+            offset=offset,
+        )
+    return [
+        ReleaseSummary(
+            id=r.release_id,
+            slug=r.slug,
+            name=r.name,
+            version=r.version,
+            workspace=r.workspace,
+            state=r.state,
+            target_date=r.target_date,
+            total=r.total,
+            closed=r.closed,
+            percent=round(100.0 * r.closed / r.total, 1) if r.total else 0.0,
+            high_total=r.high_total,
+            high_closed=r.high_closed,
+            overdue=r.overdue,
+        )
+        for r in rows
+    ]
 
 
 def summary(release: Release, tasks: list[ControlTask], workspace: str) -> ReleaseSummary:
