@@ -2,6 +2,8 @@
 
 The command is the first line that starts with `/controls`, outside fenced code blocks and `>`
 quotes. On the parent tracker issue a control id (`GV-1.2`, upper-cased) may follow the subcommand.
+`assign` names a person the way the comment's tracker does: `@login` on GitHub, a wiki-markup
+mention in Jira (Cloud `[~accountid:ID]`, Data Center `[~username]`), so the caller says which.
 """
 
 from __future__ import annotations
@@ -12,14 +14,23 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Literal
 from urllib.parse import urlsplit
 
 PREFIX = "/controls"
 MAX_SNOOZE_DAYS = 90
 PRIORITIES = ("high", "standard")
 
+# Where a comment was written; it decides how `/controls assign` names a person.
+Dialect = Literal["github", "jira-cloud", "jira-dc"]
+
 _CONTROL_ID = re.compile(r"[A-Za-z]{2,6}-\d+(?:\.\d+)*")
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+# Jira wiki-markup mentions (REST v2 comment bodies): Cloud `[~accountid:ID]`, DC `[~username]`.
+_CLOUD_MENTION = re.compile(r"\[~accountid:([A-Za-z0-9:_-]{1,128})\]", re.IGNORECASE)
+_DC_MENTION = re.compile(r"\[~([^\[\]|\s](?:[^\[\]|]{0,253}[^\[\]|\s])?)\]")
+_ANY_MENTION = re.compile(r"\[~[^\[\]]+\]")
+_JIRA_SITES = {True: ("Jira Cloud", "[~accountid:...]"), False: ("Jira Data Center", "[~username]")}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DAYS = re.compile(r"(\d+)\s*(?:d|days?)?", re.IGNORECASE)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -80,7 +91,10 @@ USAGE: dict[CommandName, tuple[str, str]] = {
     CommandName.BLOCK: ("/controls block [ID] REASON", "mark the control blocked, with a reason"),
     CommandName.UNBLOCK: ("/controls unblock [ID]", "clear a block"),
     CommandName.EVIDENCE: ("/controls evidence [ID] URL", "attach an http(s) link as evidence"),
-    CommandName.ASSIGN: ("/controls assign [ID] @user", "make a GitHub user the owner"),
+    CommandName.ASSIGN: (
+        "/controls assign [ID] @user",
+        "make someone the owner and assignee (in Jira, @-mention them from the list)",
+    ),
     CommandName.STATUS: ("/controls status", "reply with the release's progress"),
     CommandName.HELP: ("/controls help", "show this list"),
     CommandName.SNOOZE: (
@@ -133,8 +147,8 @@ def _take_id(args: str) -> tuple[str | None, str]:
     return None, args
 
 
-def parse_command(body: str) -> Command | CommandError | None:
-    """The first `/controls` command in a comment body, an error to reply with, or None."""
+def parse_command(body: str, *, dialect: Dialect = "github") -> Command | CommandError | None:
+    """The first `/controls` command in a body written in `dialect`, an error to reply, or None."""
     found = _find(body)
     if found is None:
         return None
@@ -146,7 +160,10 @@ def parse_command(body: str) -> Command | CommandError | None:
         name = CommandName(word.lower())
     except ValueError:
         return _error(f"Unknown command `{word}`")
-    return _PARSERS[name](name, rest[0].strip() if rest else "", following)
+    args = rest[0].strip() if rest else ""
+    if name is CommandName.ASSIGN:
+        return _assign(name, args, dialect)
+    return _PARSERS[name](name, args, following)
 
 
 def _bare(name: CommandName, args: str, _following: str) -> Command | CommandError:
@@ -182,8 +199,10 @@ def _evidence(name: CommandName, args: str, _following: str) -> Command | Comman
     return Command(name, control_id=control_id, url=url)
 
 
-def _assign(name: CommandName, args: str, _following: str) -> Command | CommandError:
+def _assign(name: CommandName, args: str, dialect: Dialect) -> Command | CommandError:
     control_id, rest = _take_id(args)
+    if dialect != "github":
+        return _assign_jira(name, control_id, rest, dialect == "jira-cloud")
     words = rest.split()
     if len(words) != 1:
         return _error("assign needs exactly one GitHub user", name)
@@ -191,6 +210,20 @@ def _assign(name: CommandName, args: str, _following: str) -> Command | CommandE
     if not _LOGIN.fullmatch(user):
         return _error(f"`{words[0]}` is not a GitHub username", name)
     return Command(name, control_id=control_id, user=user)
+
+
+def _assign_jira(
+    name: CommandName, control_id: str | None, rest: str, cloud: bool
+) -> Command | CommandError:
+    """`assign` in a Jira comment: one mention, the accountId on Cloud, the username on DC."""
+    on_cloud = _CLOUD_MENTION.fullmatch(rest)
+    if found := on_cloud if cloud else (None if on_cloud else _DC_MENTION.fullmatch(rest)):
+        return Command(name, control_id=control_id, user=found[1])
+    site, shape = _JIRA_SITES[cloud]
+    hint = f"@-mention one person from Jira's list so the comment holds `{shape}`"
+    if (count := len(_ANY_MENTION.findall(rest))) > 1 or not rest:
+        return _error(f"assign takes one person, not {count}: {hint}", name)
+    return _error(f"`{rest[:60]}` is not a {site} mention; {hint}", name)
 
 
 def _snooze(name: CommandName, args: str, _following: str) -> Command | CommandError:
@@ -265,7 +298,6 @@ _PARSERS: dict[CommandName, Callable[[CommandName, str, str], Command | CommandE
     CommandName.BLOCK: _with_reason,
     CommandName.UNBLOCK: _bare,
     CommandName.EVIDENCE: _evidence,
-    CommandName.ASSIGN: _assign,
     CommandName.STATUS: _no_args,
     CommandName.HELP: _no_args,
     CommandName.SNOOZE: _snooze,

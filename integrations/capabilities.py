@@ -42,10 +42,10 @@ class ParentMaker(Protocol):
 
 @runtime_checkable
 class Assignable(Protocol):
-    """Trackers whose items can be assigned to people by login (GitHub)."""
+    """Items assigned by the tracker's user id: GitHub logins; one Jira accountId or username."""
 
     def set_assignees(self, ref: ItemRef, logins: Sequence[str]) -> None:
-        """Make these people the item's assignees."""
+        """Make these people the item's assignees (an empty list unassigns)."""
         ...
 
 

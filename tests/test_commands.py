@@ -11,6 +11,7 @@ from bot.commands import (
     Command,
     CommandError,
     CommandName,
+    Dialect,
     StartArgs,
     parse_command,
 )
@@ -183,3 +184,64 @@ def test_help_lists_every_command() -> None:
     for name in CommandName:
         assert f"`/controls {name.value}" in HELP_TEXT
     assert HELP_TEXT.count("\n- ") == len(CommandName)
+
+
+CLOUD_ID = "5b10ac8d82e05b22cc7d4ef5"
+NEW_CLOUD_ID = "712020:3f9c6a1e-5b0d-4c55-9a57-2d1f3c7b8e10"
+
+
+@pytest.mark.parametrize(
+    ("body", "dialect", "expected"),
+    [
+        (
+            f"/controls assign [~accountid:{CLOUD_ID}]",
+            "jira-cloud",
+            Command(N.ASSIGN, user=CLOUD_ID),
+        ),
+        (
+            f"Over to you.\n/controls assign gv-1.2 [~ACCOUNTID:{NEW_CLOUD_ID}]",
+            "jira-cloud",
+            Command(N.ASSIGN, control_id="GV-1.2", user=NEW_CLOUD_ID),
+        ),
+        ("/controls assign [~jsmith]", "jira-dc", Command(N.ASSIGN, user="jsmith")),
+        (
+            "/controls assign MG-4.1 [~ada.l@example.com]",
+            "jira-dc",
+            Command(N.ASSIGN, control_id="MG-4.1", user="ada.l@example.com"),
+        ),
+        ("/controls assign @octocat", "github", Command(N.ASSIGN, user="octocat")),
+        ("/controls done GV-1.1", "jira-dc", Command(N.DONE, control_id="GV-1.1")),
+    ],
+)
+def test_assign_reads_the_trackers_mentions(body: str, dialect: Dialect, expected: Command) -> None:
+    """Jira comments name people by wiki-markup mention, GitHub comments by `@login`."""
+    assert parse_command(body, dialect=dialect) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "dialect", "message"),
+    [
+        ("/controls assign @ada", "jira-cloud", "`@ada` is not a Jira Cloud mention;"),
+        ("/controls assign ada", "jira-dc", "`ada` is not a Jira Data Center mention;"),
+        ("/controls assign [~jsmith]", "jira-cloud", "`[~jsmith]` is not a Jira Cloud mention;"),
+        (
+            f"/controls assign [~accountid:{CLOUD_ID}]",
+            "jira-dc",
+            "is not a Jira Data Center mention; @-mention one person from Jira's list so the "
+            "comment holds `[~username]`.",
+        ),
+        ("/controls assign", "jira-cloud", "assign takes one person, not 0: @-mention"),
+        ("/controls assign [~a] [~b]", "jira-dc", "assign takes one person, not 2"),
+        ("/controls assign [~accountid:a b]", "jira-cloud", "is not a Jira Cloud mention"),
+        ("/controls assign [~]", "jira-dc", "is not a Jira Data Center mention"),
+        ("/controls assign [~accountid:x] now", "jira-cloud", "is not a Jira Cloud mention"),
+        (f"/controls assign [~accountid:{CLOUD_ID}]", "github", "not a GitHub username"),
+    ],
+)
+def test_assign_refuses_other_users(body: str, dialect: Dialect, message: str) -> None:
+    """Anything but one mention of this tracker's kind is one clear sentence plus the usage."""
+    result = parse_command(body, dialect=dialect)
+    assert isinstance(result, CommandError)
+    first = result.message.split("\n")[0]
+    assert message in first and first.count(". ") == 0 and first.endswith(".")
+    assert "Usage: `/controls assign [ID] @user`" in result.message

@@ -263,3 +263,45 @@ def test_reconcile_repairs_missed_webhooks(world: World) -> None:
     assert again.code == 0 and "0 changed, 1 missing in Jira" in again.out
     with Session(world.engine) as session:
         assert session.exec(select(Release)).one().slug == SLUG
+
+
+def test_assign_from_a_jira_comment_sets_the_assignee_and_the_owner(world: World) -> None:
+    _open(world)
+    fake, cloud = world.fake, world.fake.is_cloud
+    grace = fake.add_user("5b10ac8d82e05b22cc7d4ef5" if cloud else "gwen.o", name="Grace Owner")
+    fake.add_user("557058:guest" if cloud else "guest", can_be_assigned=False)
+
+    def mention(ident: str) -> str:
+        return f"[~accountid:{ident}]" if cloud else f"[~{ident}]"
+
+    key, other = world.key("GV-1.2"), world.key("GV-1.3")
+    (epic,) = [i.key for i in fake.issues.values() if fake.type_of(i).name == "Epic"]
+    now = datetime.now(UTC)
+    comments = [
+        (key, f"Grace takes this one.\n/controls assign {mention(grace)}"),
+        (epic, f"/controls assign GV-1.3 {mention(grace)}"),
+        (world.key("GV-1.4"), f"/controls assign {mention('557058:guest' if cloud else 'guest')}"),
+        (world.key("GV-1.5"), "/controls assign @grace"),
+    ]
+    for issue_key, body in comments:
+        payload = hooks.comment_created(fake, world.base, issue_key, body, user="ada", at=now)
+        assert world.deliver(payload)["status"] == "processed"
+    world.work()
+
+    tasks = world.statuses()
+    assert (tasks["GV-1.2"].owner, tasks["GV-1.3"].owner) == (grace, grace)
+    for assigned in (key, other):
+        person = fake.issue(assigned).fields["assignee"]
+        assert (person["accountId" if cloud else "name"], person["displayName"]) == (
+            grace,
+            "Grace Owner",
+        )
+    # Jira refused the guest: the owner stays empty and the reply gives Jira's reason.
+    refused = fake.issue(world.key("GV-1.4"))
+    assert tasks["GV-1.4"].owner is None and refused.fields.get("assignee") is None
+    assert any("cannot be assigned issues" in c.body for c in refused.comments)
+    # A GitHub-style @login is not a Jira mention: a help reply, nothing assigned.
+    site = "Jira Cloud" if cloud else "Jira Data Center"
+    helped = fake.issue(world.key("GV-1.5"))
+    assert tasks["GV-1.5"].owner is None and helped.fields.get("assignee") is None
+    assert any(f"`@grace` is not a {site} mention" in c.body for c in helped.comments)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from jira import JIRA
 
+from integrations.capabilities import Assignable
 from integrations.errors import (
     ItemNotFound,
     RateLimited,
@@ -401,3 +402,42 @@ def test_check_project(site: Site) -> None:
     assert elsewhere.check_project() == [
         "Jira project NOPE does not exist or this user cannot see it"
     ]
+
+
+def test_assign_by_account_id_or_username(site: Site) -> None:
+    """One PUT assignee: Cloud by accountId, Data Center by username; no one unassigns."""
+    tracker = site.tracker()
+    assert isinstance(tracker, Assignable)
+    [result] = collect(tracker, specs(1, milestone=None), maybe_exist=False)
+    key, cloud = result.ref.external_id, site.fake.is_cloud
+    ident = site.fake.add_user("5b10ac8d82e05b22cc7d4ef5" if cloud else "gowner", name="Grace O")
+    before = site.fake.count()
+    tracker.set_assignees(result.ref, [ident])
+    assert site.fake.count() - before == 1
+    assert site.fake.count("PUT", rf"^/rest/api/2/issue/{key}/assignee$") == 1
+    stored = site.fake.issue(key).fields["assignee"]
+    assert (stored["accountId" if cloud else "name"], stored["displayName"]) == (ident, "Grace O")
+    shown = site.client().issue(key).fields.assignee
+    assert shown is not None and shown.displayName == "Grace O"
+    assert getattr(shown, "accountId" if cloud else "name") == ident
+    tracker.set_assignees(result.ref, [])
+    assert site.fake.issue(key).fields["assignee"] is None
+
+
+def test_assign_errors_are_translated(site: Site) -> None:
+    """Unknown or unassignable user: TrackerRejected with Jira's reason; unknown issue: 404."""
+    tracker = site.tracker()
+    [result] = collect(tracker, specs(1, milestone=None), maybe_exist=False)
+    site.fake.add_user("guest", can_be_assigned=False)
+    for who in ("nobody", "guest"):
+        with pytest.raises(TrackerRejected, match=rf"\(400\): assignee: User '{who}' cannot be"):
+            tracker.set_assignees(result.ref, [who])
+    with pytest.raises(TrackerRejected, match="one assignee, not 2"):
+        tracker.set_assignees(result.ref, ["guest", "nobody"])
+    assert site.fake.issue(result.ref.external_id).fields.get("assignee") is None
+    site.fake.add_user("ada")
+    with pytest.raises(ItemNotFound, match=r"\(404\)"):
+        tracker.set_assignees(ItemRef("jira", "CTRL-999", ""), ["ada"])
+    site.fake.fail_next(1, status=503, path_pattern=r"/assignee$")
+    with pytest.raises(TrackerUnavailable, match="503"):
+        tracker.set_assignees(result.ref, ["ada"])

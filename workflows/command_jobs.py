@@ -106,7 +106,7 @@ def _run(
 
 
 def _assign_items(session: Session, task: ControlTask, tracker: Tracker, login: str) -> None:
-    """Assign the control's own issue too, where the tracker assigns by login."""
+    """Assign the control's own item too: by GitHub login, Jira accountId or Jira username."""
     if not isinstance(tracker, Assignable):
         return
     items = session.exec(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.commands import HELP_TEXT, Command, CommandError, CommandName, parse_command
+from bot.commands import HELP_TEXT, Command, CommandError, CommandName, Dialect, parse_command
 from bot.intake import Handled, IgnoredEvent
 from bot.routing import Router
 from integrations import WorkState
@@ -108,7 +108,8 @@ def comment_created(ctx: JiraContext, event: JiraCommentCreated) -> Handled:
     issue_key, item = _commented_issue(ctx, event)
     workspace = ctx.workspace(issue_key)
     ctx.ignore_self(workspace, event.author)
-    parsed = parse_command(event.body)
+    dialect: Dialect = "jira-cloud" if project_config(workspace).is_cloud else "jira-dc"
+    parsed = parse_command(event.body, dialect=dialect)
     if parsed is None:
         raise IgnoredEvent("not a /controls command")
     assert workspace.id is not None

@@ -1,9 +1,14 @@
-"""Who may act on an issue, and what someone last wrote on it (for `/controls` commands).
+"""Who may act on an issue, what someone last wrote on it, and assigning it (`/controls`).
 
 Permission: `GET user/permission/search?permissions=EDIT_ISSUES&issueKey=...` (or `projectKey`)
 with `accountId=` on Cloud or `username=` on Data Center. It lists the matching users who hold
 the permission, for any user, whereas `mypermissions` only answers for the caller. Data Center's
 `username` is a prefix search, so the answer is filtered for an exact match.
+
+Assigning: `PUT issue/{key}/assignee` with `{"accountId": ...}` on Cloud or `{"name": ...}` on
+Data Center, the body `JIRA.assign_issue` sends; that helper first searches users by a fuzzy
+query (one more request, and a prefix match on Data Center), but the id here is already exact.
+Jira answers 204, 400 when the user is unknown or cannot be assigned, 404 for an unknown issue.
 """
 
 from __future__ import annotations
@@ -42,3 +47,8 @@ def latest_comment_by(api: JiraApi, issue_key: str, author: str) -> str | None:
         return None
     body = mine[-1].get("body")
     return body if isinstance(body, str) else None
+
+
+def assign(api: JiraApi, issue_key: str, user: str | None) -> None:
+    """Make `user` (Cloud accountId, Data Center username) the assignee; None unassigns."""
+    api.put(f"issue/{issue_key}/assignee", {"accountId" if api.cloud else "name": user})

@@ -62,6 +62,12 @@ class JiraApi:
             response = self.client._session.post(self._url(path), data=json.dumps(body))
             return self._json(response)
 
+    def put(self, path: str, body: Mapping[str, Any]) -> Any:
+        """PUT a JSON body to `path` and return the JSON answer (`{}` for a 204)."""
+        with translate(f"PUT {path}"):
+            response = self.client._session.put(self._url(path), data=json.dumps(body))
+            return self._json(response)
+
     def post_bulk(self, updates: Sequence[Mapping[str, Any]]) -> Json:
         """POST issue/bulk; a 400 that reports per-element errors is returned, not raised."""
         with translate("POST issue/bulk"):

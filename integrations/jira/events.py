@@ -209,6 +209,8 @@ def _comment_text(body: Any) -> str:
     if isinstance(body, str):
         return body
     if isinstance(body, Mapping):
+        if body.get("type") == "mention":  # as REST v2 writes it, so commands read one form
+            return f"[~accountid:{_dict(body.get('attrs')).get('id', '')}]"
         parts = [_comment_text(child) for child in body.get("content") or []]
         joiner = "\n" if body.get("type") == "doc" else ""
         return str(body.get("text", "")) + joiner.join(parts)

@@ -1,7 +1,8 @@
 """`JiraTracker`: the Tracker protocol on one Jira project, plus versions, epics and checks.
 
 Capabilities: ParentMaker (the release epic, with a remote link to controlbot's release page),
-RepositorySetup (the version; Jira labels need no setup) and RepositoryAccess (who may edit;
+RepositorySetup (the version; Jira labels need no setup), Assignable (one assignee, by Cloud
+accountId or Data Center username) and RepositoryAccess (who may edit;
 Jira has no config file and no comment reactions, so `read_config` answers the text it was
 given and `react` does nothing).
 """
@@ -193,6 +194,12 @@ class JiraTracker:
         # Nothing is written, not even the note, when the issue already shows `state` (False).
         why = note or f"controlbot: this control is now {state.value.replace('_', ' ')}."
         return moving.move_to(self._api, self.config, ref.external_id, state, why)
+
+    def set_assignees(self, ref: ItemRef, logins: Sequence[str]) -> None:
+        """Make this person (Cloud accountId, Data Center username) the issue's one assignee."""
+        if len(logins) > 1:
+            raise TrackerRejected(f"a Jira issue has one assignee, not {len(logins)}")
+        access.assign(self._api, ref.external_id, logins[0] if logins else None)
 
     def comment(self, ref: ItemRef, body: str) -> None:
         """Post a comment on the issue."""

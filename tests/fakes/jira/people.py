@@ -1,15 +1,15 @@
-"""People of the fake Jira besides the bot: who exists and who may edit issues."""
+"""People of the fake Jira besides the bot: who exists, who may edit and who may be assigned."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
-from .models import Mode
+from .models import JiraHTTPError, Mode
 
 
 class People:
-    """Users by id (Cloud accountId, Data Center name) and the EDIT_ISSUES holders."""
+    """Users by id (Cloud accountId, Data Center name), EDIT_ISSUES holders, assignable users."""
 
     lock: threading.RLock
     mode: Mode
@@ -19,8 +19,16 @@ class People:
         with self.lock:
             self.users: dict[str, dict[str, Any]] = {}
             self.editors: set[str] = set()
+            self.assignable: set[str] = set()
 
-    def add_user(self, ident: str, *, can_edit: bool = True, name: str | None = None) -> str:
+    def add_user(
+        self,
+        ident: str,
+        *,
+        can_edit: bool = True,
+        name: str | None = None,
+        can_be_assigned: bool = True,
+    ) -> str:
         """Add a person (accountId on Cloud, username on Data Center); returns `ident`."""
         with self.lock:
             shown = name or ident.title()
@@ -31,6 +39,8 @@ class People:
             self.users[ident] = user | {"displayName": shown, "active": True}
             if can_edit:
                 self.editors.add(ident)
+            if can_be_assigned:
+                self.assignable.add(ident)
             return ident
 
     def user_json(self, ident: str, base: str) -> dict[str, Any]:
@@ -47,3 +57,18 @@ class People:
                 for ident in self.editors
                 if ident == wanted or (not exact and ident.startswith(wanted))
             )
+
+    def assignee_for(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The user a `PUT issue/{key}/assignee` body names (None unassigns), or Jira's 400."""
+        field = "accountId" if self.mode == "cloud" else "name"
+        given = [key for key in ("accountId", "name", "key") if key in body]
+        if given != [field]:
+            raise JiraHTTPError(400, [f"Name the user by '{field}', and by nothing else."])
+        ident = body[field]
+        if ident is None:
+            return None
+        with self.lock:
+            if not isinstance(ident, str) or ident not in self.assignable:
+                message = f"User '{ident}' cannot be assigned issues."
+                raise JiraHTTPError(400, errors={"assignee": message})
+            return dict(self.users[ident])

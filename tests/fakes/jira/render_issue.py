@@ -44,6 +44,14 @@ def _parent(ctx: Ctx, issue: Issue) -> dict[str, Any] | None:
     }
 
 
+def _assignee(ctx: Ctx, issue: Issue) -> dict[str, Any] | None:
+    """The assignee's user object (Cloud `accountId`, DC `name`), or None."""
+    stored = issue.fields.get("assignee")
+    if not stored:
+        return None
+    return ctx.fake.user_json(str(stored.get("accountId") or stored["name"]), ctx.base)
+
+
 def all_fields(ctx: Ctx, issue: Issue) -> dict[str, Any]:
     """Every field of an issue, rendered."""
     fake = ctx.fake
@@ -68,7 +76,7 @@ def all_fields(ctx: Ctx, issue: Issue) -> dict[str, Any]:
         ],
         "reporter": render.user(ctx),
         "creator": render.user(ctx),
-        "assignee": None,
+        "assignee": _assignee(ctx, issue),
         "created": issue.created,
         "updated": issue.updated,
         "issuelinks": [],

@@ -1,12 +1,12 @@
-"""User routes: `user/permission/search` (who holds a permission on a project or issue)."""
+"""User routes: `user/permission/search` (who holds a permission) and assigning an issue."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
-from .deps import CtxDep
+from .deps import CtxDep, json_body
 from .models import JiraHTTPError
 
 router = APIRouter()
@@ -33,3 +33,10 @@ async def permission_search(c: CtxDep, request: Request) -> list[dict[str, Any]]
     if not wanted:
         raise JiraHTTPError(400, ["One of accountId or query is required."])
     return [c.fake.user_json(i, c.base) for i in c.fake.editors_matching(wanted, exact=exact)]
+
+
+@router.put("/issue/{ref}/assignee")
+async def assign(c: CtxDep, request: Request, ref: str) -> Response:
+    """Assign (Cloud `accountId`, DC `name`; null unassigns): 204, 404 issue, 400 user."""
+    c.fake.assign(ref, await json_body(request))
+    return Response(status_code=204)

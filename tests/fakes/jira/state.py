@@ -198,6 +198,13 @@ class FakeJira(Controls, VersionStore, People):
                 self.add_comment(issue.key, body)
             issue.updated = self.now()
 
+    def assign(self, ref: str, body: dict[str, Any]) -> None:
+        """Apply a `PUT issue/{key}/assignee` body: 404 for the issue, 400 for the user."""
+        with self.lock:
+            issue = self.get_issue(ref)
+            issue.fields["assignee"] = self.assignee_for(body)
+            issue.updated = self.now()
+
     def delete_issue(self, ref: str) -> None:
         """Delete an issue."""
         with self.lock:
