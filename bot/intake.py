@@ -5,9 +5,12 @@ The request path only touches the database. Tracker writes go to the outbox.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -104,7 +107,7 @@ async def verified_payload(
 def process(engine: Engine, delivery: Delivery, handler: Process) -> JSONResponse:
     """Store the delivery once, run its handler, record the outcome, answer fast."""
     now = datetime.now(UTC)
-    with writer_lock(engine), Session(engine, expire_on_commit=False) as session:
+    with one_writer(engine), Session(engine, expire_on_commit=False) as session:
         stored = claim_delivery(
             session=session,
             source=delivery.source,
@@ -133,6 +136,37 @@ def process(engine: Engine, delivery: Delivery, handler: Process) -> JSONRespons
     if handled.processed:
         return answer(202, status="processed", detail=handled.detail)
     return answer(200, status="ignored", detail=f"ignored: {handled.detail}")
+
+
+@contextmanager
+def one_writer(engine: Engine) -> Iterator[None]:
+    """One delivery writing at a time on a SQLite file, across threads and processes.
+
+    Threads queue on `writer_lock`; the processes of `serve --workers N` then queue on a `flock`
+    of `<db>-writer.lock`, which wakes the next waiter as soon as the lock is free. Without it a
+    process that found the file busy sleeps in SQLite's busy handler (up to 100 ms a try) while
+    the other process's queued threads keep taking the lock. PostgreSQL: no lock.
+    """
+    with writer_lock(engine):
+        path = _lock_path(engine)
+        if path is None:
+            yield
+            return
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # closing the only descriptor releases the flock
+
+
+def _lock_path(engine: Engine) -> str | None:
+    """The writer lock file next to a SQLite database file; None for PostgreSQL or memory."""
+    url = engine.url
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
+        return None
+    return None if url.query.get("mode") == "memory" else f"{database}-writer.lock"
 
 
 def _record_failure(session: Session, delivery: Delivery, now: datetime, detail: str) -> None:

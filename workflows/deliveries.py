@@ -1,16 +1,33 @@
-"""Received webhooks: store each delivery once; a redelivery of a handled one is a duplicate."""
+"""Received webhooks: store each delivery once; a redelivery of a handled one is a duplicate.
+
+The statements are built once per dialect and run with parameters: this is the webhook hot path,
+and rebuilding a statement costs more than running it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from workflows.models import Delivery, DeliveryOutcome
-from workflows.upsert import insert_for
 
 TABLE = Delivery.__table__  # type: ignore[attr-defined]
+_EXISTING = select(TABLE.c.id, TABLE.c.outcome).where(
+    TABLE.c.source == bindparam("source"), TABLE.c.delivery_id == bindparam("delivery_id")
+)
+_FINISH = update(TABLE).where(TABLE.c.id == bindparam("row_id"))
+
+
+@cache
+def _insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, in the dialect's own construct."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(TABLE).on_conflict_do_nothing().returning(TABLE.c.id)
 
 
 def claim_delivery(
@@ -34,16 +51,12 @@ def claim_delivery(
         "outcome": DeliveryOutcome.RECEIVED.value,
         "received_at": now,
     }
-    insert = insert_for(session, TABLE).values(**values).on_conflict_do_nothing()
     connection = session.connection()
-    inserted = connection.execute(insert.returning(TABLE.c.id)).scalar()
+    inserted = connection.execute(_insert(connection.dialect.name), values).scalar()
     if inserted is not None:
         return int(inserted)
-    existing = connection.execute(
-        select(TABLE.c.id, TABLE.c.outcome).where(
-            TABLE.c.source == source, TABLE.c.delivery_id == delivery_id
-        )
-    ).one()
+    keys = {"source": source, "delivery_id": delivery_id}
+    existing = connection.execute(_EXISTING, keys).one()
     return int(existing.id) if existing.outcome == DeliveryOutcome.FAILED.value else None
 
 
@@ -51,6 +64,5 @@ def finish_delivery(
     *, session: Session, row_id: int, outcome: DeliveryOutcome, detail: str | None
 ) -> None:
     """Record what became of a delivery (in the caller's transaction)."""
-    session.connection().execute(
-        update(TABLE).where(TABLE.c.id == row_id).values(outcome=outcome.value, detail=detail)
-    )
+    params = {"row_id": row_id, "outcome": outcome.value, "detail": detail}
+    session.connection().execute(_FINISH, params)

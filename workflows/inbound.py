@@ -6,20 +6,42 @@ change, its audit row and the queued view updates commit together.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Connection, Row, bindparam, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from integrations import WorkState
 from workflows.errors import WorkflowError
-from workflows.mirror import COMMENT, change_status, task_items
-from workflows.models import ControlTask, ItemKind, Release, TrackerItem
+from workflows.mirror import CHECKLIST, COMMENT, GATE, ITEM_STATE, change_status, task_items
+from workflows.models import (
+    ControlTask,
+    ItemKind,
+    OutboxItem,
+    OutboxState,
+    Release,
+    StatusChange,
+    TrackerItem,
+    Workspace,
+    WorkspaceKind,
+)
 from workflows.outbox import enqueue
-from workflows.status import CLOSED, ChangeSource, ControlStatus
+from workflows.status import (
+    CLOSED,
+    NEEDS_JUSTIFICATION,
+    ChangeSource,
+    ControlStatus,
+    StatusMove,
+    plan_move,
+)
 
 CLOSE_REASON = "close_reason"
+OUTBOX = OutboxItem.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -49,17 +71,113 @@ def apply_remote_state(
     now: datetime,
     note: str | None = None,
 ) -> Outcome:
-    """Move the item's task to the state the tracker shows, unless the event is stale."""
-    item = find_item(session=session, tracker=tracker, external_id=external_id)
-    if item is None or item.task_id is None:
+    """Move the item's task to the state the tracker shows, unless the event is stale.
+
+    This runs for every close, reopen and Jira transition, so it speaks SQL directly: one query
+    finds the item, its task, release, workspace and the task's other items, and the writes are
+    those of `mirror.change_status` (task, audit row, view jobs) without the ORM's bookkeeping.
+    """
+    session.flush()  # as the ORM's autoflush would: the caller's pending changes go first
+    rows = _control_rows(session, tracker, external_id)
+    if not rows:
         return Outcome(False, f"{external_id} is not a control item")
-    if item.remote_updated_at is not None and at <= item.remote_updated_at:
+    hit = rows[0]
+    if hit.remote_updated_at is not None and at <= hit.remote_updated_at:
         return Outcome(False, f"stale event for {external_id}: a newer change was applied")
-    item.remote_updated_at = at
-    session.add(item)
-    task = session.get(ControlTask, item.task_id)
-    assert task is not None
-    return _move(session, task, ControlStatus(state.value), actor, now, note, external_id)
+    connection = session.connection()
+    connection.execute(_SEEN, {"item_id": hit.item_id, "remote_updated_at": at})
+    _forget(session, hit)
+    status = ControlStatus(state.value)
+    try:
+        move = plan_move(ControlStatus(hit.status), status, note=note)
+    except WorkflowError as exc:
+        task = session.get(ControlTask, hit.task_id)
+        assert task is not None
+        _explain(session, task, str(exc), now)
+        return Outcome(False, f"{hit.control_id}: {exc}")
+    if move is None:
+        return Outcome(False, f"{hit.control_id} already {status.value}")
+    _record_move(connection, hit, move, actor, now)
+    connection.execute(OUTBOX.insert(), _view_jobs(rows, now))
+    return Outcome(True, f"{hit.control_id} -> {status.value} ({external_id})")
+
+
+_ITEM, _TASK = TrackerItem.__table__, ControlTask.__table__  # type: ignore[attr-defined]
+_RELEASE, _WORKSPACE = Release.__table__, Workspace.__table__  # type: ignore[attr-defined]
+_SIBLING = _ITEM.alias("sibling")
+_CONTROL_ROWS = (
+    core_select(
+        _ITEM.c.id.label("item_id"),
+        _ITEM.c.remote_updated_at,
+        _TASK.c.id.label("task_id"),
+        _TASK.c.status,
+        _TASK.c.control_id,
+        _TASK.c.release_id,
+        _RELEASE.c.workspace_id,
+        _RELEASE.c.gate_sha,
+        _RELEASE.c.pr_shas,
+        _WORKSPACE.c.kind.label("workspace_kind"),
+        _SIBLING.c.id.label("sibling_id"),
+    )
+    .select_from(_ITEM)
+    .join(_TASK, _TASK.c.id == _ITEM.c.task_id)
+    .join(_RELEASE, _RELEASE.c.id == _TASK.c.release_id)
+    .outerjoin(_WORKSPACE, _WORKSPACE.c.id == _RELEASE.c.workspace_id)
+    .join(_SIBLING, _SIBLING.c.task_id == _TASK.c.id)
+    .where(_ITEM.c.tracker == bindparam("tracker"), _ITEM.c.external_id == bindparam("ref"))
+    .order_by(_ITEM.c.id, _SIBLING.c.id)
+)
+_SEEN = update(_ITEM).where(_ITEM.c.id == bindparam("item_id"))
+_MOVE = update(_TASK).where(_TASK.c.id == bindparam("task_id"))
+_AUDIT = StatusChange.__table__.insert()  # type: ignore[attr-defined]
+
+
+def _control_rows(session: Session, tracker: str, external_id: str) -> list[Row[Any]]:
+    """The control item with its task, release, workspace: a row per item of the task; [] if none.
+
+    The task's items (`sibling_id`) come in the same query, so the view jobs need no other.
+    """
+    params = {"tracker": tracker, "ref": external_id}
+    rows: list[Row[Any]] = list(session.connection().execute(_CONTROL_ROWS, params))
+    return [r for r in rows if r.item_id == rows[0].item_id]
+
+
+def _record_move(
+    connection: Connection, hit: Row[Any], move: StatusMove, actor: str, now: datetime
+) -> None:
+    """The task's new status and its audit row, as `tasks.set_status` writes them."""
+    justification = move.note if move.to_status in NEEDS_JUSTIFICATION else None
+    values = {"status": move.to_status, "justification": justification, "updated_at": now}
+    connection.execute(_MOVE, {"task_id": hit.task_id, **values})
+    audit = {"task_id": hit.task_id, "from_status": move.from_status, "to_status": move.to_status}
+    audit |= {"actor": actor, "source": ChangeSource.WEBHOOK, "note": move.note, "at": now}
+    connection.execute(_AUDIT, audit)
+
+
+def _view_jobs(rows: list[Row[Any]], now: datetime) -> list[dict[str, Any]]:
+    """The view jobs `mirror.enqueue_task_views` queues, as `outbox.enqueue_view` writes them."""
+    hit = rows[0]
+    release = hit.release_id
+    jobs = [(ITEM_STATE, f"item_state:{r.sibling_id}", {"item_id": r.sibling_id}) for r in rows]
+    if hit.workspace_kind is not None and hit.workspace_kind != WorkspaceKind.LOCAL:
+        jobs.append((CHECKLIST, f"checklist:{release}", {"release_id": release}))
+        if hit.gate_sha or hit.pr_shas:
+            jobs.append((GATE, f"gate:{release}", {"release_id": release}))
+    pending = {"state": OutboxState.PENDING.value, "attempts": 0, "version": 1}
+    times = {"next_attempt_at": now, "created_at": now, "updated_at": now}
+    return [
+        {"key": f"{key}#{uuid.uuid4().hex}", "coalesce_key": key, "kind": kind, "payload": payload}
+        | {"workspace_id": hit.workspace_id, **pending, **times}
+        for kind, key, payload in jobs
+    ]
+
+
+def _forget(session: Session, hit: Row[Any]) -> None:
+    """Expire the item and task if this session holds them: their rows were written in SQL."""
+    for model, key in ((TrackerItem, hit.item_id), (ControlTask, hit.task_id)):
+        held = session.identity_map.get(session.identity_key(model, key))
+        if held is not None:
+            session.expire(held)
 
 
 def apply_github_close(
