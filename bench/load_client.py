@@ -87,6 +87,7 @@ class _Pool:
     IDLE = 2.0
 
     def __init__(self, host: str, port: int, size: int) -> None:
+        """No connection yet; `size` slots."""
         self.host, self.port = host, port
         self.idle: list[tuple[float, _Conn]] = []
         self.slots = asyncio.Semaphore(size)

@@ -32,6 +32,7 @@ from workflows.tracking import sync_release
 
 
 def test_percentile_is_the_nearest_rank() -> None:
+    """p50 and p99 of 1..100 are 50 and 99; one value is every percentile; none is nan."""
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50.0
     assert percentile(values, 99) == 99.0
@@ -41,6 +42,7 @@ def test_percentile_is_the_nearest_rank() -> None:
 
 
 def test_a_step_counts_2xx_as_throughput_and_times_from_the_schedule() -> None:
+    """Errors and non-2xx are not throughput; latency runs from the scheduled send time."""
     samples = [
         Sample("a", scheduled=0.0, done=0.010, status=202),
         Sample("b", scheduled=0.5, done=0.520, status=200),
@@ -95,6 +97,7 @@ def _release(session: Session, kind: WorkspaceKind) -> Release:
 
 
 def _task(session: Session, control_id: str) -> ControlTask:
+    """The release's task for a control."""
     return session.exec(select(ControlTask).where(ControlTask.control_id == control_id)).one()
 
 
@@ -126,6 +129,7 @@ def _writes(session: Session, control_id: str, since: int) -> dict[str, Any]:
 
 
 def _last_job(session: Session) -> int:
+    """The newest outbox row's id (0 when empty)."""
     return max((j.id or 0 for j in session.exec(select(OutboxItem)).all()), default=0)
 
 
@@ -136,6 +140,7 @@ def _last_job(session: Session) -> int:
 def test_the_webhook_path_writes_what_change_status_writes(
     session: Session, kind: WorkspaceKind, state: WorkState, note: str | None
 ) -> None:
+    """A Jira transition applied by the webhook's SQL leaves the rows `change_status` leaves."""
     _release(session, kind)
     later = NOW + timedelta(hours=1)
     before = _last_job(session)
