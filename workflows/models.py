@@ -170,6 +170,7 @@ class TrackerItem(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("tracker", "key"),
         sa.Index("ix_trackeritem_kind_release", "kind", "release_id"),  # parents per release
+        sa.Index("ix_trackeritem_tracker_external", "tracker", "external_id"),  # webhooks
     )
 
     id: int | None = Field(default=None, primary_key=True)
