@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import api, dashboard, jira_webhooks, migrate, setup, signin, webhooks
 from bot.access import SignInRequired, sign_in_redirect
 from bot.db import make_engine, ping
+from bot.nul_guard import NulGuard
 from bot.scheduler import build_scheduler
 from bot.settings import Settings, get_settings
 from bot.trackers import TrackerRegistry
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
+    app.add_middleware(NulGuard)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

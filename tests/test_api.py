@@ -327,6 +327,8 @@ def test_a_local_release_is_created_at_once(client: TestClient, world: dict[str,
         ({"name": "a", "version": "1", "target_date": "0001-01-01"}, "target_date"),
         ({"name": "a", "version": "1", "priority": "urgent"}, "priority"),
         ({"name": "a", "version": "1", "surprise": True}, "surprise"),
+        ({"name": "a", "version": "\u0000"}, "version"),
+        ({"name": "a\nb", "version": "1"}, "name"),
     ],
 )
 def test_bad_bodies_are_422_naming_the_field(
@@ -347,6 +349,18 @@ def test_a_github_release_is_queued_for_the_worker(
     with Session(engine) as session:
         jobs = session.exec(select(OutboxItem).where(OutboxItem.kind == "start_release")).all()
     assert len(jobs) == 1 and jobs[0].payload["actor"] == "token:writer-a"
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    headers = bearer(world["writer-all"])
+    for path in ("/api/releases/a%00b", "/api/releases?state=%00", "/audit?actor=x%00"):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 400 and "NUL" in answer.json()["detail"], path
+    status = f"/api/releases/{world['a']}/tasks/{world['control']}/status"
+    body = {"status": "not_applicable", "justification": "why\u0000not"}
+    assert client.post(status, json=body, headers=headers).status_code == 422
 
 
 def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:

@@ -13,6 +13,8 @@ from workflows.planning import EARLIEST_DATE, LATEST_DATE
 from workflows.status import ControlStatus
 
 TargetDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # no control characters (PostgreSQL refuses NUL in text)
+NO_NUL = r"^[^\x00]*$"
 
 
 class ReleaseCreate(BaseModel):
@@ -20,12 +22,12 @@ class ReleaseCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-    version: str = Field(min_length=1, max_length=50)
+    name: str = Field(min_length=1, max_length=100, pattern=ONE_LINE)
+    version: str = Field(min_length=1, max_length=50, pattern=ONE_LINE)
     repo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     target_date: TargetDate | None = None
     priority: Priority | None = None
-    ref: str | None = Field(default=None, max_length=255)
+    ref: str | None = Field(default=None, max_length=255, pattern=ONE_LINE)
 
 
 class ReleaseOpened(BaseModel):
@@ -124,7 +126,7 @@ class StatusChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: ControlStatus
-    justification: str | None = Field(default=None, min_length=1, max_length=5000)
+    justification: str | None = Field(default=None, min_length=1, max_length=5000, pattern=NO_NUL)
 
 
 class EvidenceIn(BaseModel):
